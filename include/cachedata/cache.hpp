@@ -1,0 +1,102 @@
+// Cache: the read-through cache. get() derives the request's id, looks in the in-memory tier,
+// then in the store, and on a miss (or an expired entry) calls the fetcher, stores the answer
+// and returns it. The application never manages the cache.
+//
+// A Cache is safe to use from many threads at once; open one per process and share it.
+// A store that fails never fails a get(): the source's answer is still returned and the store
+// error is logged and counted (stats()). See docs/DESIGN.md for the state table of get().
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "cachedata/config.hpp"
+#include "cachedata/data_source.hpp"
+#include "cachedata/headers.hpp"
+#include "cachedata/profile.hpp"
+#include "cachedata/request.hpp"
+#include "cachedata/response.hpp"
+#include "cachedata/status.hpp"
+#include "cachedata/store.hpp"
+
+namespace cachedata {
+
+class GetResult {
+ public:
+  DataSource source() const { return source_; }
+  std::string_view source_name() const { return to_string(source_); }
+  // An answer is available (every source but error:original).
+  bool ok() const { return source_ != DataSource::kErrorOriginal; }
+  // The origin's status code (200, 404…); 0 when the source could not be reached.
+  int status_code() const { return status_code_; }
+  // The retained origin headers plus x-cprxy-data-source.
+  const Headers& headers() const { return headers_; }
+  const std::string& body() const;
+  std::chrono::system_clock::time_point expires() const { return expires_; }
+  // Wall time spent in get().
+  std::chrono::microseconds elapsed() const { return elapsed_; }
+  // Why the source failed (error:cache, error:original), or why the profile was rejected.
+  const std::string& error() const { return error_; }
+
+ private:
+  friend class Cache;
+  friend struct GetFlow;
+  DataSource source_ = DataSource::kErrorOriginal;
+  int status_code_ = 0;
+  Headers headers_;
+  std::shared_ptr<const std::string> body_;
+  std::chrono::system_clock::time_point expires_{};
+  std::chrono::microseconds elapsed_{0};
+  std::string error_;
+};
+
+// Counters since the Cache was opened.
+struct CacheStats {
+  uint64_t gets = 0;
+  uint64_t memory_hits = 0;
+  uint64_t store_hits = 0;
+  uint64_t misses = 0;        // no usable entry: the source was called
+  uint64_t fetches = 0;       // calls to the fetcher
+  uint64_t not_modified = 0;  // 304 revalidations
+  uint64_t stale_served = 0;  // error:cache
+  uint64_t origin_failures = 0;
+  uint64_t negative_hits = 0;  // remembered failures answered without calling the source
+  uint64_t store_read_errors = 0;
+  uint64_t store_write_errors = 0;
+  uint64_t corrupt_entries = 0;  // entries that failed to open (treated as misses)
+  uint64_t not_stored = 0;       // answers the policy did not store (no-store, Vary: *)
+};
+
+class Cache {
+ public:
+  // Validates `config`, opens the store and loads (or, for the embedded store, creates) the key.
+  static Result<std::unique_ptr<Cache>> open(Config config);
+  ~Cache();
+  Cache(const Cache&) = delete;
+  Cache& operator=(const Cache&) = delete;
+
+  // Never throws; a fetcher that throws is treated as a source failure.
+  GetResult get(const Profile& profile, const Request& request, const Fetcher& fetcher);
+
+  // The request's id (64 hex characters) under the current key, as the store knows it.
+  Result<std::string> id_of(const Profile& profile, const Request& request) const;
+  // Removes the request's entry from the memory tier and the store.
+  Status purge(const Profile& profile, const Request& request);
+
+  CacheStats stats() const;
+  // The store behind the memory tier (nullptr in memory-only mode).
+  Store* store() const;
+  // True when open() created a new key file (the CLI says so once).
+  bool created_key_file() const;
+  const std::string& key_file_path() const;
+
+  struct Impl;
+
+ private:
+  explicit Cache(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cachedata

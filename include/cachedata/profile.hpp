@@ -1,0 +1,57 @@
+// Profile: how long and under which rules a kind of answer is cached.
+//
+// An application typically has one Profile per remote endpoint. A Profile is a plain value,
+// validated once by validate() (Cache::get rejects an invalid profile with an error:original
+// result that names the field); it can be shared between threads once built.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cachedata/status.hpp"
+
+namespace cachedata {
+
+struct Profile {
+  // Fresh lifetime of an answer when the origin gives none (or when it is overridden).
+  std::chrono::seconds ttl{300};
+
+  // Clock-aligned expiry: entries expire at the next boundary of `interval` on the wall clock of
+  // `time_zone` (IANA name), counted from local midnight. Example: every 15 min in
+  // America/Chicago expires at :00, :15, :30, :45 local time, correct across DST changes.
+  bool on_interval = false;
+  std::chrono::seconds interval{900};
+  std::string time_zone = "UTC";
+
+  // true: ignore the origin's Cache-Control / Expires and use ttl / interval.
+  bool override_origin_expiry = false;
+
+  // On origin failure with an expired entry, serve it (error:cache) and extend it by this much.
+  // 0 disables stale serving.
+  std::chrono::seconds stale_on_error{300};
+
+  // Lifetime of negative answers: origin failures (no stale entry to serve) and 4xx answers.
+  // 0: failures are not remembered, 4xx answers are not stored.
+  std::chrono::seconds negative_ttl{10};
+
+  // Origin headers kept in the entry (names, any case). Empty: keep all. The validators
+  // (ETag, Last-Modified) and Content-Type are always kept, since the cache needs them.
+  std::vector<std::string> retain_headers;
+
+  // Request headers that are part of the id (names, any case). Empty: all request headers.
+  std::vector<std::string> key_headers;
+
+  // Encrypt entries at rest (AES-256-GCM). When false they are still authenticated.
+  bool encrypt = true;
+
+  // Labels for logs and metrics only; never part of the id.
+  std::string host_id;
+  std::string path_id;
+
+  // Checks every field; the error names the field and the value.
+  Status validate() const;
+};
+
+}  // namespace cachedata

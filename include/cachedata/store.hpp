@@ -1,0 +1,65 @@
+// Store: where sealed entries live (the embedded local store, the memory-only store, and the
+// shared DynamoDB + S3 store). A store sees an entry only as an id, its expiry and purge times
+// and opaque sealed bytes (the envelope, docs/FORMAT.md); it never needs the data key.
+//
+// Every implementation is safe to call from many threads at once. Errors are values: a store
+// that is down returns kUnavailable / kIoError and the cache carries on without it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cachedata/status.hpp"
+
+namespace cachedata {
+
+struct StoredRecord {
+  std::string id;        // the request id as 64 lowercase hex characters
+  int64_t expires = 0;   // unix seconds: fresh until then
+  int64_t purge_at = 0;  // unix seconds: the store may delete the entry from then on
+  std::string envelope;  // sealed bytes
+};
+
+struct EntryInfo {
+  std::string id;
+  int64_t expires = 0;
+  int64_t purge_at = 0;
+  uint64_t size = 0;        // bytes of the envelope
+  int64_t last_access = 0;  // unix seconds, approximate (see the store's notes)
+};
+
+struct StoreStats {
+  uint64_t entries = 0;
+  uint64_t bytes = 0;            // envelope bytes held
+  uint64_t capacity_bytes = 0;   // 0: unbounded
+  uint64_t expired_entries = 0;  // entries past their expiry (still servable stale)
+  uint64_t purgeable_entries = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The record with `id`, std::nullopt when there is none (or it is past its purge time).
+  virtual Result<std::optional<StoredRecord>> get(std::string_view id) = 0;
+  // Inserts or replaces the record with the same id.
+  virtual Status put(const StoredRecord& record) = 0;
+  // Sets expiry and purge time of an existing record without rewriting its envelope.
+  // kNotFound when there is no such record.
+  virtual Status touch(std::string_view id, int64_t expires, int64_t purge_at) = 0;
+  virtual Status erase(std::string_view id) = 0;
+  // Deletes every record whose purge time is at or before `now`; returns how many.
+  virtual Result<uint64_t> sweep(int64_t now) = 0;
+  // Up to `limit` records' metadata, most recently used first.
+  virtual Result<std::vector<EntryInfo>> list(size_t limit) = 0;
+  // Deletes every record; returns how many.
+  virtual Result<uint64_t> clear() = 0;
+  virtual Result<StoreStats> stats(int64_t now) = 0;
+  // "local:/home/u/.cache/cachedata", "memory" — for logs and the CLI.
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace cachedata

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Configures and builds cachedata. Usage: scripts/build.sh release|sanitize [extra cmake args]
+#   release  → build/release   (optimised; what the demo and the benchmarks use)
+#   sanitize → build/sanitize  (ASan + UBSan, debug info; what the test suite uses)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+kind="${1:-release}"
+shift || true
+case "$kind" in
+  release) dir=build/release; args=(-DCMAKE_BUILD_TYPE=Release) ;;
+  sanitize) dir=build/sanitize; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCACHEDATA_SANITIZE=ON) ;;
+  *) echo "usage: $0 release|sanitize" >&2; exit 2 ;;
+esac
+
+generator=()
+if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
+if [ ! -f "$dir/CMakeCache.txt" ]; then
+  cmake -S . -B "$dir" "${generator[@]}" "${args[@]}" "$@"
+else
+  cmake -S . -B "$dir" "${args[@]}" "$@" >/dev/null
+fi
+cmake --build "$dir" --parallel "$(nproc)"

@@ -1,0 +1,111 @@
+// cachedata get URL: fetch through the cache; body on stdout, -v adds status/expires/time.
+#include <chrono>
+#include <cstdio>
+
+#include "cachedata/http_fetcher.hpp"
+#include "cli/cli_common.hpp"
+
+namespace cachedata::cli {
+namespace {
+
+struct GetOptions {
+  StoreOptions store;
+  std::string url;
+  std::vector<std::string> headers;
+  std::string method = "GET";
+  std::string body;
+  int64_t ttl = 300;
+  int64_t interval = 0;
+  std::string tz;
+  int64_t stale_on_error = 300;
+  bool override_origin = false;
+  bool force_refresh = false;
+  bool no_encrypt = false;
+  double timeout_s = 30;
+  bool verbose = false;
+};
+
+int run_get(const GetOptions& o) {
+  Request request = Request::get(o.url);
+  request.method = o.method;
+  request.body = o.body;
+  request.force_refresh = o.force_refresh;
+  for (const std::string& h : o.headers) {
+    size_t colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      return fail(Status::invalid_argument("-H '" + h + "' is not of the form 'Name: value'"));
+    }
+    std::string value = h.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    request.headers.add(h.substr(0, colon), value);
+  }
+  Profile profile;
+  profile.ttl = std::chrono::seconds(o.ttl);
+  profile.stale_on_error = std::chrono::seconds(o.stale_on_error);
+  profile.override_origin_expiry = o.override_origin;
+  profile.encrypt = !o.no_encrypt;
+  if (o.interval > 0) {
+    profile.on_interval = true;
+    profile.interval = std::chrono::seconds(o.interval);
+    profile.time_zone = o.tz;
+  }
+  if (Status s = profile.validate(); !s) return fail(s);
+
+  auto cache = open_cache(o.store);
+  if (!cache) return fail(cache.status());
+  HttpFetcherOptions fetch_options;
+  fetch_options.timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
+  HttpFetcher fetcher(fetch_options);
+
+  auto t0 = std::chrono::steady_clock::now();
+  GetResult result = (*cache)->get(profile, request, fetcher);
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0);
+
+  std::fwrite(result.body().data(), 1, result.body().size(), stdout);
+  std::fflush(stdout);
+  if (o.verbose) {
+    std::fprintf(stderr, "status: %.*s\n", static_cast<int>(result.source_name().size()),
+                 result.source_name().data());
+    std::fprintf(stderr, "http-status: %d\n", result.status_code());
+    std::fprintf(stderr, "expires: %s\n", iso8601(result.expires()).c_str());
+    std::fprintf(stderr, "time: %.0f ms\n", ms.count());
+  }
+  if (!result.error().empty()) std::fprintf(stderr, "cachedata: %s\n", result.error().c_str());
+  return result.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+void register_get(CLI::App& app) {
+  auto options = std::make_shared<GetOptions>();
+  CLI::App* cmd =
+      app.add_subcommand("get", "Fetch a URL through the cache; the body goes to stdout");
+  cmd->add_option("url", options->url, "absolute http(s) URL")->required();
+  cmd->add_option("-H,--header", options->headers, "request header 'Name: value' (repeatable)");
+  cmd->add_option("-X,--method", options->method, "request method")->capture_default_str();
+  cmd->add_option("-d,--data", options->body, "request body");
+  cmd->add_option("--ttl", options->ttl,
+                  "seconds an answer stays fresh when the origin says nothing")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--interval", options->interval,
+                  "expire at clock-aligned boundaries every S seconds (from local midnight)")
+      ->check(CLI::Range(1, 86400));
+  cmd->add_option("--tz", options->tz, "IANA time zone of --interval (default UTC)");
+  cmd->add_option("--stale-on-error", options->stale_on_error,
+                  "seconds a stale entry is served and extended when the origin fails")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--override-origin-expiry", options->override_origin,
+                "ignore the origin's Cache-Control / Expires");
+  cmd->add_flag("--force-refresh", options->force_refresh, "skip the cached entry and replace it");
+  cmd->add_flag("--no-encrypt", options->no_encrypt,
+                "store entries unencrypted (still authenticated)");
+  cmd->add_option("--timeout", options->timeout_s, "total deadline of the origin call, seconds")
+      ->capture_default_str();
+  cmd->add_flag("-v,--verbose", options->verbose, "print status, expires and time on stderr");
+  add_store_options(cmd, options->store, true);
+  cmd->callback([options] { throw CLI::RuntimeError(run_get(*options)); });
+}
+
+}  // namespace cachedata::cli

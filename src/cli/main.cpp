@@ -1,0 +1,20 @@
+// cachedata: the command-line interface. Each subcommand lives in its own cmd_*.cpp.
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_common.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cachedata: a read-through cache for slow or rate-limited back ends"};
+  app.set_version_flag("--version", std::string("cachedata ") + CACHEDATA_VERSION);
+  app.require_subcommand(1);
+  cachedata::cli::register_get(app);
+  cachedata::cli::register_inspect(app);
+  cachedata::cli::register_purge(app);
+  cachedata::cli::register_stats(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return 0;
+}

@@ -1,0 +1,396 @@
+// Cache::get — the read-through flow (docs/DESIGN.md, "The get flow"):
+//   memory tier → store → fetcher; fresh hit returns; an expired entry is revalidated with its
+//   validators (304 extends it without rewriting its body); an origin failure serves the stale
+//   entry extended by stale_on_error (error:cache) or returns the failure (error:original),
+//   remembered for negative_ttl. A store error never fails the call.
+#include "cachedata/cache.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "core/entry.hpp"
+#include "core/envelope.hpp"
+#include "core/expiry_policy.hpp"
+#include "core/key_file.hpp"
+#include "core/logging.hpp"
+#include "core/memory_tier.hpp"
+#include "core/request_id.hpp"
+#include "crypto/keyring.hpp"
+#include "store/open_store.hpp"
+
+namespace cachedata {
+
+using core::Entry;
+using core::EntryKind;
+using Clock = std::chrono::system_clock;
+
+const std::string& GetResult::body() const {
+  static const std::string kEmpty;
+  return body_ ? *body_ : kEmpty;
+}
+
+struct Counters {
+  std::atomic<uint64_t> gets{0}, memory_hits{0}, store_hits{0}, misses{0}, fetches{0},
+      not_modified{0}, stale_served{0}, origin_failures{0}, negative_hits{0}, store_read_errors{0},
+      store_write_errors{0}, corrupt_entries{0}, not_stored{0};
+};
+
+struct Cache::Impl {
+  Config config;
+  core::Logger logger;
+  std::unique_ptr<crypto::Keyring> keyring;
+  std::shared_ptr<Store> store;
+  std::unique_ptr<core::MemoryTier> memory;
+  Counters counters;
+  bool created_key_file = false;
+  std::string key_file_path;
+
+  Impl(Config c) : config(std::move(c)), logger(config.log_level, config.log_sink) {}
+
+  Clock::time_point now() const { return config.clock ? config.clock() : Clock::now(); }
+  int64_t purge_at(int64_t expires) const { return core::purge_time(expires, config.purge_window); }
+  void count(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
+};
+
+// The entry a get() found before deciding whether to call the source.
+struct Found {
+  std::shared_ptr<const Entry> entry;
+  int64_t expires = 0;
+  std::string id;  // the id it was found under (differs from the current id after a rotation)
+  bool from_memory = false;
+};
+
+// One get() call: the state table of docs/DESIGN.md as straight-line code.
+struct GetFlow {
+  Cache::Impl& c;
+  const Profile& profile;
+  const Request& request;
+  const Fetcher& fetcher;
+  Clock::time_point started = Clock::now();
+  Clock::time_point now{};
+  std::string id{};
+
+  GetResult finish(DataSource source, std::shared_ptr<const Entry> entry, int64_t expires,
+                   std::string error = {}) {
+    GetResult r;
+    r.source_ = source;
+    if (entry) {
+      r.status_code_ = entry->status_code;
+      r.headers_ = entry->headers;
+      // Aliasing: the result shares the entry's body, no copy.
+      r.body_ = std::shared_ptr<const std::string>(entry, &entry->body);
+      if (error.empty() && entry->kind == EntryKind::kFailure) error = entry->error;
+    }
+    r.headers_.set(kDataSourceHeader, std::string(to_string(source)));
+    r.expires_ = Clock::time_point(std::chrono::seconds(expires));
+    r.error_ = std::move(error);
+    r.elapsed_ = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    return r;
+  }
+
+  GetResult fail_early(const Status& status) {
+    c.logger.log(LogLevel::kWarn, "get rejected: " + status.to_string());
+    return finish(DataSource::kErrorOriginal, nullptr, 0, status.to_string());
+  }
+
+  std::optional<Found> lookup_store(const std::string& under_id) {
+    if (!c.store) return std::nullopt;
+    auto record = c.store->get(under_id);
+    if (!record) {
+      c.count(c.counters.store_read_errors);
+      c.logger.log(LogLevel::kWarn, "store read failed (" + c.store->describe() +
+                                        "): " + record.status().to_string());
+      return std::nullopt;
+    }
+    if (!record->has_value()) return std::nullopt;
+    auto opened = core::open_envelope((*record)->envelope, under_id, *c.keyring);
+    if (!opened) {
+      // Altered, truncated, moved or sealed under a key we do not hold: never served.
+      c.count(c.counters.corrupt_entries);
+      c.logger.log(LogLevel::kWarn,
+                   "entry " + under_id.substr(0, 12) + " ignored: " + opened.status().to_string());
+      return std::nullopt;
+    }
+    return Found{std::make_shared<const Entry>(std::move(opened).value()), (*record)->expires,
+                 under_id, false};
+  }
+
+  std::optional<Found> lookup() {
+    std::optional<Found> found;
+    if (c.memory) {
+      if (auto hit = c.memory->get(id)) found = Found{hit->entry, hit->expires, id, true};
+    }
+    int64_t now_s = core::to_unix_seconds(now);
+    if (found && found->expires > now_s) return found;
+    // Memory missed or is stale: another process may have refreshed the store.
+    if (auto stored = lookup_store(id)) {
+      if (c.memory) c.memory->put(id, stored->entry, stored->expires);
+      return stored;
+    }
+    if (found) return found;
+    // After a key rotation, entries written under a previous key live under that key's id.
+    const auto& keys = c.keyring->all();
+    for (size_t i = 1; i < keys.size(); ++i) {
+      auto old_id = core::request_id(keys[i]->id_mac, profile, request);
+      if (!old_id) break;
+      if (auto stored = lookup_store(*old_id)) return stored;
+    }
+    return std::nullopt;
+  }
+
+  void write(const std::shared_ptr<const Entry>& entry, int64_t expires) {
+    if (c.memory) c.memory->put(id, entry, expires);
+    if (!c.store) return;
+    StoredRecord record{id, expires, c.purge_at(expires),
+                        core::seal_envelope(*entry, id, c.keyring->current(), profile.encrypt)};
+    Status s = c.store->put(record);
+    if (!s) {
+      c.count(c.counters.store_write_errors);
+      c.logger.log(LogLevel::kWarn,
+                   "store write failed (" + c.store->describe() + "): " + s.to_string());
+    }
+  }
+
+  // Extends a held entry without rewriting its envelope.
+  void extend(const Found& found, int64_t expires) {
+    if (c.memory) c.memory->put(id, found.entry, expires);
+    if (!c.store) return;
+    if (found.id != id) {
+      write(found.entry, expires);  // found under a previous key: move it to the current id
+      return;
+    }
+    Status s = c.store->touch(id, expires, c.purge_at(expires));
+    if (s.code() == Status::Code::kNotFound && found.from_memory) {
+      write(found.entry, expires);  // the store lost it (swept, evicted): put it back
+      return;
+    }
+    if (!s) {
+      c.count(c.counters.store_write_errors);
+      c.logger.log(LogLevel::kWarn,
+                   "store touch failed (" + c.store->describe() + "): " + s.to_string());
+    }
+  }
+
+  Response call_source(const Validators& validators, uint32_t& fetch_ms) {
+    c.count(c.counters.fetches);
+    auto t0 = Clock::now();
+    Response response;
+    try {
+      response = fetcher(request, validators);
+    } catch (const std::exception& e) {
+      response = Response::failure(std::string("fetcher threw: ") + e.what());
+    } catch (...) {
+      response = Response::failure("fetcher threw a non-standard exception");
+    }
+    fetch_ms = static_cast<uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count());
+    return response;
+  }
+
+  Headers retained(const Headers& origin) const {
+    if (profile.retain_headers.empty()) return origin;
+    Headers kept;
+    for (const auto& [name, value] : origin) {
+      bool keep = iequals(name, "etag") || iequals(name, "last-modified") ||
+                  iequals(name, "content-type") ||
+                  std::any_of(profile.retain_headers.begin(), profile.retain_headers.end(),
+                              [&](const std::string& h) { return iequals(h, name); });
+      if (keep) kept.add(name, value);
+    }
+    return kept;
+  }
+
+  GetResult run() {
+    c.count(c.counters.gets);
+    now = c.now();
+    auto computed = core::request_id(c.keyring->current().id_mac, profile, request);
+    if (!computed) return fail_early(computed.status());
+    id = std::move(computed).value();
+    const int64_t now_s = core::to_unix_seconds(now);
+
+    std::optional<Found> found = lookup();
+    if (found && found->expires > now_s && !request.force_refresh) {
+      if (found->entry->kind == EntryKind::kFailure) {
+        c.count(c.counters.negative_hits);
+        return finish(DataSource::kErrorOriginal, found->entry, found->expires);
+      }
+      c.count(found->from_memory ? c.counters.memory_hits : c.counters.store_hits);
+      return finish(found->from_memory ? DataSource::kCacheMemory : DataSource::kCache,
+                    found->entry, found->expires);
+    }
+    c.count(c.counters.misses);
+    if (Status s = profile.validate(); !s) return fail_early(s);
+
+    // Only a real answer can be revalidated or served stale; a remembered failure cannot.
+    std::optional<Found> stale;
+    if (found && found->entry->kind == EntryKind::kAnswer) stale = std::move(found);
+    Validators validators;
+    if (stale && !request.force_refresh) {
+      validators.etag = stale->entry->etag;
+      validators.last_modified = stale->entry->last_modified;
+    }
+    uint32_t fetch_ms = 0;
+    Response response = call_source(validators, fetch_ms);
+    now = c.now();
+
+    if (response.is_not_modified() && stale && !validators.empty()) {
+      // The 304's own freshness headers win; the stored ones apply where it has none.
+      Headers freshness = stale->entry->headers;
+      for (const char* name : {"cache-control", "expires", "date", "age"}) {
+        if (auto v = response.headers.get_combined(name)) freshness.set(name, *v);
+      }
+      auto decision = core::decide_expiry(profile, stale->entry->status_code, freshness, now,
+                                          c.config.default_time_zone);
+      int64_t expires = decision ? decision->expires : core::to_unix_seconds(now);
+      extend(*stale, expires);
+      c.count(c.counters.not_modified);
+      return finish(DataSource::kCacheOriginalNotModified, stale->entry, expires);
+    }
+
+    if (response.is_failure() || response.is_not_modified()) {
+      c.count(c.counters.origin_failures);
+      std::string why = response.status_code == 0
+                            ? response.error
+                            : "origin answered " + std::to_string(response.status_code);
+      if (response.is_not_modified()) why = "origin answered 304 to a request without validators";
+      c.logger.log(LogLevel::kInfo, "source failed: " + why);
+      if (stale && profile.stale_on_error.count() > 0) {
+        int64_t expires = core::stale_extension(profile, now);
+        extend(*stale, expires);
+        c.count(c.counters.stale_served);
+        return finish(DataSource::kErrorCache, stale->entry, expires, why);
+      }
+      auto failure = std::make_shared<Entry>();
+      failure->kind = EntryKind::kFailure;
+      failure->status_code = response.status_code;
+      failure->error = why;
+      failure->stored_at_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+      failure->fetch_ms = fetch_ms;
+      int64_t expires = core::negative_expiry(profile, now);
+      // A stale answer is kept (it may still revalidate); only a miss remembers the failure.
+      if (!stale && profile.negative_ttl.count() > 0) write(failure, expires);
+      return finish(DataSource::kErrorOriginal, failure, expires, why);
+    }
+
+    auto decision = core::decide_expiry(profile, response.status_code, response.headers, now,
+                                        c.config.default_time_zone);
+    if (!decision) return fail_early(decision.status());
+    auto entry = std::make_shared<Entry>();
+    entry->status_code = response.status_code;
+    if (auto etag = response.headers.get("etag")) entry->etag = std::string(*etag);
+    if (auto lm = response.headers.get("last-modified")) entry->last_modified = std::string(*lm);
+    entry->headers = retained(response.headers);
+    entry->body = std::move(response.body);
+    entry->stored_at_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    entry->expires = decision->expires;
+    entry->fetch_ms = fetch_ms;
+    if (decision->store) {
+      write(entry, decision->expires);
+    } else {
+      c.count(c.counters.not_stored);
+      if (c.memory) c.memory->erase(id);
+    }
+    DataSource source = request.force_refresh ? DataSource::kOriginalCacheUpdateForced
+                        : found               ? DataSource::kOriginalCacheExpired
+                                              : DataSource::kOriginal;
+    return finish(source, entry, decision->expires);
+  }
+};
+
+Result<std::unique_ptr<Cache>> Cache::open(Config config) {
+  if (Status s = config.validate(); !s) return s;
+  auto impl = std::make_unique<Impl>(std::move(config));
+  Config& cfg = impl->config;
+
+  auto store = store::open_configured_store(cfg);
+  if (!store) return store.status();
+  impl->store = std::move(store).value();
+
+  std::vector<DataKey> keys = cfg.keys;
+  if (!cfg.key_file.empty()) {
+    auto key = DataKey::from_file(cfg.key_file);
+    if (!key) return key.status();
+    keys.insert(keys.begin(), std::move(key).value());
+    impl->key_file_path = cfg.key_file;
+  }
+  if (keys.empty()) {
+    if (cfg.store == Config::StoreKind::kMemoryOnly) {
+      // Nothing outlives the process, so a key that dies with it is enough.
+      keys.push_back(DataKey::generate());
+    } else if (cfg.store == Config::StoreKind::kLocal) {
+      impl->key_file_path = cfg.resolved_store_dir() + "/data.key";
+      auto loaded = core::load_or_create_key_file(impl->key_file_path, cfg.create_key_file);
+      if (!loaded) return loaded.status();
+      impl->created_key_file = loaded->created;
+      if (loaded->created) {
+        impl->logger.log(LogLevel::kInfo, "created a new data key in " + impl->key_file_path);
+      }
+      keys.push_back(std::move(loaded->key));
+    } else {
+      return Status::invalid_argument(
+          "no data key configured (config.keys, config.key_file or CACHE_DATA_SECURE_DATA_KEY)");
+    }
+  }
+  impl->keyring = std::make_unique<crypto::Keyring>(keys, cfg.instance_id);
+  if (cfg.memory_max_bytes > 0)
+    impl->memory = std::make_unique<core::MemoryTier>(cfg.memory_max_bytes);
+  return std::unique_ptr<Cache>(new Cache(std::move(impl)));
+}
+
+Cache::Cache(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Cache::~Cache() = default;
+
+GetResult Cache::get(const Profile& profile, const Request& request, const Fetcher& fetcher) {
+  try {
+    return GetFlow{*impl_, profile, request, fetcher}.run();
+  } catch (const std::exception& e) {
+    // Only resource exhaustion gets here (allocation, OpenSSL out of memory).
+    GetFlow flow{*impl_, profile, request, fetcher};
+    return flow.fail_early(Status::unavailable(std::string("internal failure: ") + e.what()));
+  }
+}
+
+Result<std::string> Cache::id_of(const Profile& profile, const Request& request) const {
+  return core::request_id(impl_->keyring->current().id_mac, profile, request);
+}
+
+Status Cache::purge(const Profile& profile, const Request& request) {
+  Status result = Status::ok();
+  for (const auto& key : impl_->keyring->all()) {
+    auto id = core::request_id(key->id_mac, profile, request);
+    if (!id) return id.status();
+    if (impl_->memory) impl_->memory->erase(*id);
+    if (impl_->store) {
+      if (Status s = impl_->store->erase(*id); !s) result = s;
+    }
+  }
+  return result;
+}
+
+CacheStats Cache::stats() const {
+  const Counters& k = impl_->counters;
+  auto v = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  return CacheStats{
+      v(k.gets),          v(k.memory_hits),       v(k.store_hits),         v(k.misses),
+      v(k.fetches),       v(k.not_modified),      v(k.stale_served),       v(k.origin_failures),
+      v(k.negative_hits), v(k.store_read_errors), v(k.store_write_errors), v(k.corrupt_entries),
+      v(k.not_stored)};
+}
+
+Store* Cache::store() const {
+  return impl_->store.get();
+}
+bool Cache::created_key_file() const {
+  return impl_->created_key_file;
+}
+const std::string& Cache::key_file_path() const {
+  return impl_->key_file_path;
+}
+
+}  // namespace cachedata

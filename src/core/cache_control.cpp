@@ -1,0 +1,121 @@
+#include "core/cache_control.hpp"
+
+#include <date/date.h>
+
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+#include <string>
+
+#include "cachedata/headers.hpp"
+
+namespace cachedata::core {
+namespace {
+
+constexpr int64_t kMaxDelta = 2147483648LL;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Delta-seconds (RFC 9111 §1.2.2); -1 when invalid.
+int64_t parse_delta(std::string_view v) {
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  if (v.empty()) return -1;
+  int64_t out = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return -1;
+    out = out * 10 + (c - '0');
+    if (out > kMaxDelta) return kMaxDelta;
+  }
+  return out;
+}
+
+void keep_min(std::optional<int64_t>& slot, int64_t value) {
+  slot = slot ? std::min(*slot, value) : value;
+}
+
+// Splits on commas outside quoted strings.
+template <typename Fn>
+void for_each_directive(std::string_view header, Fn&& fn) {
+  size_t start = 0;
+  bool quoted = false;
+  for (size_t i = 0; i <= header.size(); ++i) {
+    if (i < header.size() && header[i] == '"') quoted = !quoted;
+    if (i == header.size() || (header[i] == ',' && !quoted)) {
+      std::string_view d = trim(header.substr(start, i - start));
+      if (!d.empty()) fn(d);
+      start = i + 1;
+    }
+  }
+}
+
+}  // namespace
+
+CacheControl parse_cache_control(std::string_view header) {
+  CacheControl cc;
+  for_each_directive(header, [&](std::string_view directive) {
+    size_t eq = directive.find('=');
+    std::string name = to_lower(trim(directive.substr(0, eq)));
+    std::string_view value = eq == std::string_view::npos ? "" : trim(directive.substr(eq + 1));
+    auto delta = [&](std::optional<int64_t>& slot, bool invalid_means_zero) {
+      int64_t d = parse_delta(value);
+      if (d >= 0) {
+        keep_min(slot, d);
+      } else if (invalid_means_zero) {
+        keep_min(slot, 0);
+      }
+    };
+    if (name == "max-age")
+      delta(cc.max_age, true);
+    else if (name == "s-maxage")
+      delta(cc.s_maxage, true);
+    else if (name == "stale-if-error")
+      delta(cc.stale_if_error, false);
+    else if (name == "stale-while-revalidate")
+      delta(cc.stale_while_revalidate, false);
+    else if (name == "no-store")
+      cc.no_store = true;
+    else if (name == "no-cache")
+      cc.no_cache = true;
+    else if (name == "must-revalidate")
+      cc.must_revalidate = true;
+    else if (name == "proxy-revalidate")
+      cc.proxy_revalidate = true;
+    else if (name == "immutable")
+      cc.immutable = true;
+    else if (name == "private")
+      cc.is_private = true;
+    else if (name == "public")
+      cc.is_public = true;
+  });
+  return cc;
+}
+
+std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view text) {
+  static const char* const kFormats[] = {
+      "%a, %d %b %Y %H:%M:%S GMT",  // IMF-fixdate
+      "%A, %d-%b-%y %H:%M:%S GMT",  // RFC 850
+      "%a %b %e %H:%M:%S %Y",       // asctime
+  };
+  std::string input(trim(text));
+  for (const char* format : kFormats) {
+    std::istringstream in(input);
+    date::sys_seconds t;
+    in >> date::parse(format, t);
+    if (!in.fail()) {
+      // The whole value must be consumed: "Thu, 01 Jan 1970 00:00:00 GMT junk" is invalid.
+      in >> std::ws;
+      if (in.peek() == std::char_traits<char>::eof()) return t;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string format_http_date(std::chrono::sys_seconds t) {
+  return date::format("%a, %d %b %Y %H:%M:%S GMT", t);
+}
+
+}  // namespace cachedata::core

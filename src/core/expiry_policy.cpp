@@ -1,0 +1,117 @@
+#include "core/expiry_policy.hpp"
+
+#include <date/tz.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "core/cache_control.hpp"
+
+namespace cachedata::core {
+
+using std::chrono::seconds;
+
+int64_t to_unix_seconds(TimePoint t) {
+  return std::chrono::floor<seconds>(t.time_since_epoch()).count();
+}
+
+Result<int64_t> next_interval_boundary(TimePoint now, seconds interval,
+                                       std::string_view time_zone) {
+  if (interval < seconds(1) || interval > seconds(86400)) {
+    return Status::invalid_argument("interval must be between 1 and 86400 seconds, got " +
+                                    std::to_string(interval.count()));
+  }
+  const date::time_zone* zone = nullptr;
+  try {
+    zone = date::locate_zone(time_zone);
+  } catch (const std::exception&) {
+    return Status::invalid_argument("unknown time zone '" + std::string(time_zone) + "'");
+  }
+  date::sys_seconds t = std::chrono::floor<seconds>(now);
+  // Walk forward through offset changes: within one offset period, the next boundary is plain
+  // arithmetic on local time; if the offset changes before that boundary, start again from the
+  // change (where the wall clock may itself show a boundary, e.g. 01:00 after a fall-back).
+  for (int step = 0; step < 8; ++step) {
+    date::sys_info info = zone->get_info(t);
+    date::local_seconds local{t.time_since_epoch() + info.offset};
+    date::local_days day = std::chrono::floor<date::days>(local);
+    seconds since_midnight = local - day;
+    if (step > 0 && since_midnight % interval == seconds(0)) return t.time_since_epoch().count();
+    seconds next = (since_midnight / interval + 1) * interval;
+    next = std::min<seconds>(next, seconds(86400));  // a day's last slot ends at midnight
+    date::local_seconds boundary = day + next;
+    date::sys_seconds candidate{boundary.time_since_epoch() - info.offset};
+    if (candidate < info.end) return candidate.time_since_epoch().count();
+    t = info.end;
+  }
+  return Status::invalid_argument("time zone '" + std::string(time_zone) +
+                                  "' changes offset too often to align an interval");
+}
+
+Result<int64_t> profile_expiry(const Profile& profile, TimePoint now,
+                               std::string_view default_time_zone) {
+  if (profile.on_interval) {
+    std::string_view zone = profile.time_zone.empty() ? default_time_zone : profile.time_zone;
+    return next_interval_boundary(now, profile.interval, zone);
+  }
+  return to_unix_seconds(now) + profile.ttl.count();
+}
+
+Result<ExpiryDecision> decide_expiry(const Profile& profile, int status_code,
+                                     const Headers& headers, TimePoint now,
+                                     std::string_view default_time_zone) {
+  const int64_t now_s = to_unix_seconds(now);
+  // 4xx answers are real answers, but kept only for the (short) negative TTL.
+  if (status_code >= 400) {
+    return ExpiryDecision{profile.negative_ttl.count() > 0, now_s + profile.negative_ttl.count(),
+                          "negative-ttl"};
+  }
+  if (!profile.override_origin_expiry) {
+    auto cc_text = headers.get_combined("cache-control");
+    CacheControl cc = cc_text ? parse_cache_control(*cc_text) : CacheControl{};
+    if (cc.no_store) return ExpiryDecision{false, now_s, "no-store"};
+    if (cc.no_cache) return ExpiryDecision{true, now_s, "no-cache"};
+    int64_t age = 0;
+    if (auto age_text = headers.get("age")) {
+      int64_t parsed = 0;
+      for (char c : *age_text) {
+        if (c < '0' || c > '9') {
+          parsed = 0;
+          break;
+        }
+        parsed = std::min<int64_t>(parsed * 10 + (c - '0'), 2147483648LL);
+      }
+      age = parsed;
+    }
+    if (cc.max_age) {
+      return ExpiryDecision{true, now_s + std::max<int64_t>(0, *cc.max_age - age), "max-age"};
+    }
+    if (auto expires_text = headers.get("expires")) {
+      // An invalid Expires (including "0") means already expired (RFC 9111 §5.3).
+      auto expires = parse_http_date(*expires_text);
+      if (!expires) return ExpiryDecision{true, now_s, "expires-invalid"};
+      auto date_text = headers.get("date");
+      auto date_value = date_text ? parse_http_date(*date_text) : std::nullopt;
+      int64_t base = date_value ? date_value->time_since_epoch().count() : now_s;
+      int64_t lifetime = expires->time_since_epoch().count() - base;
+      return ExpiryDecision{true, now_s + std::max<int64_t>(0, lifetime - age), "expires"};
+    }
+  }
+  auto expiry = profile_expiry(profile, now, default_time_zone);
+  if (!expiry) return expiry.status();
+  return ExpiryDecision{true, *expiry, profile.on_interval ? "interval" : "ttl"};
+}
+
+int64_t stale_extension(const Profile& profile, TimePoint now) {
+  return to_unix_seconds(now) + profile.stale_on_error.count();
+}
+
+int64_t negative_expiry(const Profile& profile, TimePoint now) {
+  return to_unix_seconds(now) + profile.negative_ttl.count();
+}
+
+int64_t purge_time(int64_t expires, seconds purge_window) {
+  return expires + purge_window.count();
+}
+
+}  // namespace cachedata::core

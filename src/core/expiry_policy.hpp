@@ -1,0 +1,51 @@
+// The expiry policy: a pure function of (profile, origin answer, now) that says whether an
+// answer is stored and until when it is fresh. No I/O; the clock is an argument. The rules are
+// in docs/DESIGN.md, "Expiry"; the tests are table-driven (tests/expiry_policy_test.cpp).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cachedata/headers.hpp"
+#include "cachedata/profile.hpp"
+#include "cachedata/status.hpp"
+
+namespace cachedata::core {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+struct ExpiryDecision {
+  bool store = true;      // false: return the answer but keep no entry (no-store, negative_ttl 0)
+  int64_t expires = 0;    // unix seconds; fresh while now < expires
+  const char* rule = "";  // which rule decided, for logs and tests ("ttl", "max-age"...)
+};
+
+// The next clock-aligned boundary strictly after `now`: multiples of `interval` counted from
+// local midnight in `time_zone`, following the zone's UTC offset changes (DST). kInvalidArgument
+// for an unknown zone or an interval outside 1 s .. 24 h.
+Result<int64_t> next_interval_boundary(TimePoint now, std::chrono::seconds interval,
+                                       std::string_view time_zone);
+
+// Freshness from the profile alone (ttl, or the interval when on_interval).
+Result<int64_t> profile_expiry(const Profile& profile, TimePoint now,
+                               std::string_view default_time_zone);
+
+// Decision for an origin answer that is not a failure (see Response::is_failure).
+Result<ExpiryDecision> decide_expiry(const Profile& profile, int status_code,
+                                     const Headers& response_headers, TimePoint now,
+                                     std::string_view default_time_zone);
+
+// Expiry of a stale entry served after an origin failure (error:cache).
+int64_t stale_extension(const Profile& profile, TimePoint now);
+
+// Expiry of a remembered origin failure.
+int64_t negative_expiry(const Profile& profile, TimePoint now);
+
+// When the store may delete an entry: its expiry plus the purge window (never its write time).
+int64_t purge_time(int64_t expires, std::chrono::seconds purge_window);
+
+int64_t to_unix_seconds(TimePoint t);
+
+}  // namespace cachedata::core

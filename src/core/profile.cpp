@@ -1,0 +1,33 @@
+#include "cachedata/profile.hpp"
+
+#include <date/tz.h>
+
+namespace cachedata {
+namespace {
+Status negative(const char* field, std::chrono::seconds value) {
+  return Status::invalid_argument(std::string("profile.") + field + " must not be negative, got " +
+                                  std::to_string(value.count()));
+}
+}  // namespace
+
+Status Profile::validate() const {
+  if (ttl.count() < 0) return negative("ttl", ttl);
+  if (stale_on_error.count() < 0) return negative("stale_on_error", stale_on_error);
+  if (negative_ttl.count() < 0) return negative("negative_ttl", negative_ttl);
+  if (on_interval) {
+    if (interval.count() < 1 || interval.count() > 86400) {
+      return Status::invalid_argument("profile.interval must be between 1 and 86400 seconds, got " +
+                                      std::to_string(interval.count()));
+    }
+    if (!time_zone.empty()) {
+      try {
+        date::locate_zone(time_zone);
+      } catch (const std::exception&) {
+        return Status::invalid_argument("profile.time_zone: unknown time zone '" + time_zone + "'");
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace cachedata

@@ -1,0 +1,130 @@
+#include "core/url.hpp"
+
+#include <algorithm>
+
+#include "cachedata/headers.hpp"
+
+namespace cachedata::core {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+void parse_query(std::string_view query, QueryParams& out) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    std::string_view key = pair.substr(0, eq);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    out.emplace_back(percent_decode(key), percent_decode(value));
+  }
+}
+
+std::string normal_host(std::string_view scheme, std::string_view authority) {
+  std::string host = to_lower(authority);
+  // The port is kept unless it is the scheme's default, so "host:443" and "host" are one id.
+  size_t colon = host.rfind(':');
+  size_t bracket = host.rfind(']');
+  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
+    std::string_view port = std::string_view(host).substr(colon + 1);
+    if (port.empty() || (scheme == "https" && port == "443") ||
+        (scheme == "http" && port == "80")) {
+      host.erase(colon);
+    }
+  }
+  return host;
+}
+
+}  // namespace
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi << 4 | lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+std::string percent_encode(std::string_view s) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kDigits[c >> 4]);
+      out.push_back(kDigits[c & 0xf]);
+    }
+  }
+  return out;
+}
+
+Result<Target> resolve_target(const Request& request) {
+  Target t;
+  if (!request.uri.empty()) {
+    std::string_view uri = request.uri;
+    size_t hash = uri.find('#');
+    if (hash != std::string_view::npos) uri = uri.substr(0, hash);
+    size_t sep = uri.find("://");
+    if (sep == std::string_view::npos) {
+      return Status::invalid_argument("request URI is not absolute (scheme://host/...): " +
+                                      request.uri);
+    }
+    t.scheme = to_lower(uri.substr(0, sep));
+    if (t.scheme != "http" && t.scheme != "https") {
+      return Status::invalid_argument("request URI scheme must be http or https: " + request.uri);
+    }
+    std::string_view rest = uri.substr(sep + 3);
+    size_t auth_end = rest.find_first_of("/?");
+    std::string_view authority = rest.substr(0, auth_end);
+    rest = auth_end == std::string_view::npos ? std::string_view() : rest.substr(auth_end);
+    size_t at = authority.rfind('@');
+    if (at != std::string_view::npos) {
+      t.userinfo = std::string(authority.substr(0, at));
+      authority = authority.substr(at + 1);
+    }
+    if (authority.empty())
+      return Status::invalid_argument("request URI has no host: " + request.uri);
+    t.host = normal_host(t.scheme, authority);
+    size_t q = rest.find('?');
+    t.path = std::string(rest.substr(0, q));
+    if (q != std::string_view::npos) parse_query(rest.substr(q + 1), t.params);
+  } else {
+    if (request.host.empty()) {
+      return Status::invalid_argument("request has neither a URI nor a host");
+    }
+    t.scheme = to_lower(request.scheme.empty() ? "https" : request.scheme);
+    if (t.scheme != "http" && t.scheme != "https") {
+      return Status::invalid_argument("request scheme must be http or https: " + request.scheme);
+    }
+    t.host = normal_host(t.scheme, request.host);
+    t.path = request.path;
+  }
+  if (t.path.empty()) t.path.push_back('/');
+  if (t.path.front() != '/') t.path = std::string("/").append(t.path);
+  t.params.insert(t.params.end(), request.params.begin(), request.params.end());
+  return t;
+}
+
+}  // namespace cachedata::core

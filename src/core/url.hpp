@@ -1,0 +1,33 @@
+// Parsing and rebuilding the URL a Request addresses. Pure functions, no I/O.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cachedata/request.hpp"
+#include "cachedata/status.hpp"
+
+namespace cachedata::core {
+
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+
+// A request's endpoint in the normal form the request id uses.
+struct Target {
+  std::string scheme;    // lowercase
+  std::string host;      // lowercase; ":port" only when not the scheme's default
+  std::string path;      // as given; "/" when empty
+  std::string userinfo;  // "user:password" from the URI, if any (a credential)
+  QueryParams params;    // from the URI query (percent-decoded) plus Request::params
+};
+
+// Fails with kInvalidArgument when neither a URI nor a host is given, or the URI is not
+// absolute http(s).
+Result<Target> resolve_target(const Request& request);
+
+std::string percent_decode(std::string_view s);
+// Encodes everything but RFC 3986 unreserved characters.
+std::string percent_encode(std::string_view s);
+
+}  // namespace cachedata::core

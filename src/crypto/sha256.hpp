@@ -1,0 +1,48 @@
+// SHA-256 and HMAC-SHA-256 on OpenSSL 3's EVP interface.
+//
+// HmacSha256 keeps the inner and outer hash states of its key precomputed, so a MAC over a short
+// message costs two small hash finalisations instead of four compressions plus OpenSSL's
+// per-call algorithm lookup (the request id is computed on every Cache::get). A HmacSha256 is
+// immutable after construction and safe to use from many threads.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+
+namespace cachedata::crypto {
+
+using Digest = std::array<uint8_t, 32>;
+
+Digest sha256(std::string_view data);
+
+inline std::string_view as_chars(std::span<const uint8_t> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+class HmacSha256 {
+ public:
+  explicit HmacSha256(std::span<const uint8_t> key);
+  ~HmacSha256();
+  HmacSha256(const HmacSha256& other);
+  HmacSha256& operator=(const HmacSha256&) = delete;
+
+  Digest mac(std::string_view message) const;
+  // MAC of the concatenation of `parts`, without joining them first.
+  Digest mac(std::span<const std::string_view> parts) const;
+
+ private:
+  EVP_MD_CTX* inner_ = nullptr;  // state after absorbing key ^ ipad
+  EVP_MD_CTX* outer_ = nullptr;  // state after absorbing key ^ opad
+};
+
+// HKDF-SHA-256 (RFC 5869): extract with `salt`, expand with `info` to `out.size()` bytes
+// (at most 255 * 32).
+void hkdf_sha256(std::span<const uint8_t> ikm, std::string_view salt, std::string_view info,
+                 std::span<uint8_t> out);
+
+}  // namespace cachedata::crypto

@@ -1,0 +1,90 @@
+#include "store/memory_store.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+namespace cachedata::store {
+namespace {
+
+class MemoryStore final : public Store {
+ public:
+  Result<std::optional<StoredRecord>> get(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    auto it = records_.find(std::string(id));
+    if (it == records_.end()) return std::optional<StoredRecord>();
+    it->second.last_access = ++clock_;
+    return std::optional<StoredRecord>(it->second.record);
+  }
+  Status put(const StoredRecord& record) override {
+    std::lock_guard lock(mu_);
+    records_[record.id] = Slot{record, ++clock_};
+    return Status::ok();
+  }
+  Status touch(std::string_view id, int64_t expires, int64_t purge_at) override {
+    std::lock_guard lock(mu_);
+    auto it = records_.find(std::string(id));
+    if (it == records_.end()) return Status::not_found("no entry " + std::string(id));
+    it->second.record.expires = expires;
+    it->second.record.purge_at = purge_at;
+    return Status::ok();
+  }
+  Status erase(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    records_.erase(std::string(id));
+    return Status::ok();
+  }
+  Result<uint64_t> sweep(int64_t now) override {
+    std::lock_guard lock(mu_);
+    return static_cast<uint64_t>(
+        std::erase_if(records_, [&](const auto& kv) { return kv.second.record.purge_at <= now; }));
+  }
+  Result<std::vector<EntryInfo>> list(size_t limit) override {
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<uint64_t, EntryInfo>> all;
+    for (const auto& [id, slot] : records_) {
+      all.push_back({slot.last_access, EntryInfo{id, slot.record.expires, slot.record.purge_at,
+                                                 slot.record.envelope.size(), 0}});
+    }
+    std::sort(all.begin(), all.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<EntryInfo> out;
+    for (size_t i = 0; i < all.size() && i < limit; ++i) out.push_back(all[i].second);
+    return out;
+  }
+  Result<uint64_t> clear() override {
+    std::lock_guard lock(mu_);
+    uint64_t n = records_.size();
+    records_.clear();
+    return n;
+  }
+  Result<StoreStats> stats(int64_t now) override {
+    std::lock_guard lock(mu_);
+    StoreStats s;
+    for (const auto& [id, slot] : records_) {
+      ++s.entries;
+      s.bytes += slot.record.envelope.size();
+      if (slot.record.expires <= now) ++s.expired_entries;
+      if (slot.record.purge_at <= now) ++s.purgeable_entries;
+    }
+    return s;
+  }
+  std::string describe() const override { return "memory-store"; }
+
+ private:
+  struct Slot {
+    StoredRecord record;
+    uint64_t last_access = 0;
+  };
+  std::mutex mu_;
+  std::map<std::string, Slot> records_;
+  uint64_t clock_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> make_memory_store() {
+  return std::make_unique<MemoryStore>();
+}
+
+}  // namespace cachedata::store

@@ -1,0 +1,337 @@
+// The get flow, one test per row of the state table in docs/DESIGN.md, with a fetcher that
+// counts its calls and a clock the test moves.
+#include <gtest/gtest.h>
+
+#include "cachedata/cache.hpp"
+#include "store/memory_store.hpp"
+#include "support/faulty_store.hpp"
+#include "support/test_support.hpp"
+
+namespace cachedata {
+namespace {
+
+using std::chrono::seconds;
+using testing::ok_response;
+
+class GetFlowTest : public ::testing::Test {
+ protected:
+  void SetUp() override { open(); }
+
+  void open(std::vector<DataKey> keys = {}) {
+    Config config;
+    config.store = Config::StoreKind::kCustom;
+    config.custom_store = store;
+    config.keys = keys.empty() ? std::vector<DataKey>{key} : keys;
+    config.clock = clock.fn();
+    config.log_level = LogLevel::kOff;
+    cache = Cache::open(config).value();
+  }
+  // A new Cache on the same store: its memory tier is empty, as in another process.
+  void reopen() { open(); }
+
+  GetResult get() { return get(request); }
+  GetResult get(const Request& r) { return cache->get(profile, r, origin.fetcher()); }
+  std::string id() { return cache->id_of(profile, request).value(); }
+  StoredRecord record() { return store->get(id()).value().value(); }
+
+  DataKey key = DataKey::generate();
+  std::shared_ptr<testing::FaultyStore> store =
+      std::make_shared<testing::FaultyStore>(std::shared_ptr<Store>(store::make_memory_store()));
+  testing::ManualClock clock;
+  std::unique_ptr<Cache> cache;
+  testing::CountingFetcher origin;
+  Profile profile = [] {
+    Profile p;
+    p.ttl = seconds(60);
+    p.stale_on_error = seconds(30);
+    p.negative_ttl = seconds(5);
+    return p;
+  }();
+  Request request = Request::get("https://api.example.com/v1/items");
+  int version = 0;
+
+  void answer_versions() {
+    origin.respond = [this](const Request&, const Validators&) {
+      ++version;
+      return ok_response(
+          "body v" + std::to_string(version),
+          {{"Content-Type", "text/plain"}, {"ETag", "\"v" + std::to_string(version) + "\""}});
+    };
+  }
+};
+
+TEST_F(GetFlowTest, MissCallsTheSourceAndStores) {
+  answer_versions();
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kOriginal);
+  EXPECT_EQ(r.body(), "body v1");
+  EXPECT_EQ(r.status_code(), 200);
+  EXPECT_EQ(r.headers().get("x-cprxy-data-source"), "original");
+  EXPECT_EQ(r.expires(), clock.now() + seconds(60));
+  EXPECT_EQ(origin.calls, 1);
+  EXPECT_TRUE(origin.seen_validators[0].empty());
+  EXPECT_EQ(record().expires, clock.seconds() + 60);
+  EXPECT_EQ(record().purge_at, clock.seconds() + 60 + 86400);  // expiry + purge window
+}
+
+TEST_F(GetFlowTest, FreshEntryInMemoryIsServedFromMemory) {
+  answer_versions();
+  get();
+  clock.advance(seconds(59));
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kCacheMemory);
+  EXPECT_EQ(r.headers().get("x-cprxy-data-source"), "cache:memory");
+  EXPECT_EQ(r.body(), "body v1");
+  EXPECT_EQ(origin.calls, 1);
+}
+
+TEST_F(GetFlowTest, FreshEntryInStoreIsServedFromStore) {
+  answer_versions();
+  get();
+  reopen();
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kCache);
+  EXPECT_EQ(r.body(), "body v1");
+  EXPECT_EQ(r.headers().get("content-type"), "text/plain");
+  EXPECT_EQ(origin.calls, 1);
+  // ...and the store hit filled the memory tier.
+  EXPECT_EQ(get().source(), DataSource::kCacheMemory);
+}
+
+TEST_F(GetFlowTest, ExpiredEntryIsRevalidatedAndReplacedOn200) {
+  answer_versions();
+  get();
+  clock.advance(seconds(61));
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kOriginalCacheExpired);
+  EXPECT_EQ(r.body(), "body v2");
+  EXPECT_EQ(origin.calls, 2);
+  EXPECT_EQ(origin.seen_validators[1].etag, "\"v1\"");
+  reopen();
+  EXPECT_EQ(get().body(), "body v2");
+}
+
+TEST_F(GetFlowTest, NotModifiedExtendsTheEntryWithoutRewritingItsBody) {
+  answer_versions();
+  get();
+  std::string sealed_before = record().envelope;
+  int writes_before = store->writes;
+  clock.advance(seconds(61));
+  origin.respond = [](const Request&, const Validators& v) {
+    Response r;
+    r.status_code = v.etag == "\"v1\"" ? 304 : 500;
+    return r;
+  };
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kCacheOriginalNotModified);
+  EXPECT_EQ(r.body(), "body v1");
+  EXPECT_EQ(r.status_code(), 200);
+  EXPECT_EQ(r.expires(), clock.now() + seconds(60));
+  EXPECT_EQ(origin.calls, 2);
+  EXPECT_EQ(store->writes, writes_before);  // no put: only a touch
+  EXPECT_EQ(record().envelope, sealed_before);
+  EXPECT_EQ(record().expires, clock.seconds() + 60);
+  reopen();
+  EXPECT_EQ(get().source(), DataSource::kCache);
+}
+
+TEST_F(GetFlowTest, SourceFailureServesTheStaleEntryAndExtendsIt) {
+  answer_versions();
+  get();
+  clock.advance(seconds(61));
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("timeout"); };
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kErrorCache);
+  EXPECT_EQ(r.headers().get("x-cprxy-data-source"), "error:cache");
+  EXPECT_EQ(r.body(), "body v1");
+  EXPECT_EQ(r.error(), "timeout");
+  EXPECT_EQ(r.expires(), clock.now() + seconds(30));
+  EXPECT_EQ(record().expires, clock.seconds() + 30);
+  EXPECT_EQ(origin.calls, 2);
+  // Within the extension the stale entry is fresh again: no more calls.
+  clock.advance(seconds(10));
+  EXPECT_EQ(get().source(), DataSource::kCacheMemory);
+  EXPECT_EQ(origin.calls, 2);
+}
+
+TEST_F(GetFlowTest, Origin5xxCountsAsAFailure) {
+  answer_versions();
+  get();
+  clock.advance(seconds(61));
+  origin.respond = [](const Request&, const Validators&) {
+    Response r;
+    r.status_code = 503;
+    r.body = "maintenance";
+    return r;
+  };
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kErrorCache);
+  EXPECT_EQ(r.body(), "body v1");
+  EXPECT_EQ(r.error(), "origin answered 503");
+}
+
+TEST_F(GetFlowTest, SourceFailureWithoutStaleServingReturnsTheError) {
+  profile.stale_on_error = seconds(0);
+  answer_versions();
+  get();
+  clock.advance(seconds(61));
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("refused"); };
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kErrorOriginal);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "refused");
+  // The stale answer is kept for a later revalidation, not replaced by the failure.
+  answer_versions();
+  EXPECT_EQ(get().source(), DataSource::kOriginalCacheExpired);
+  EXPECT_EQ(origin.seen_validators.back().etag, "\"v1\"");
+}
+
+TEST_F(GetFlowTest, FailureOnAMissIsRememberedForTheNegativeTtl) {
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  GetResult first = get();
+  EXPECT_EQ(first.source(), DataSource::kErrorOriginal);
+  EXPECT_EQ(first.error(), "down");
+  clock.advance(seconds(4));
+  GetResult second = get();
+  EXPECT_EQ(second.source(), DataSource::kErrorOriginal);
+  EXPECT_EQ(second.error(), "down");
+  EXPECT_EQ(origin.calls, 1);
+  EXPECT_EQ(cache->stats().negative_hits, 1u);
+  clock.advance(seconds(2));
+  answer_versions();
+  GetResult third = get();
+  EXPECT_EQ(third.source(), DataSource::kOriginalCacheExpired);
+  EXPECT_EQ(third.body(), "body v1");
+  EXPECT_EQ(origin.calls, 2);
+}
+
+TEST_F(GetFlowTest, NegativeTtlZeroRemembersNothing) {
+  profile.negative_ttl = seconds(0);
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  get();
+  get();
+  EXPECT_EQ(origin.calls, 2);
+  EXPECT_FALSE(store->get(id()).value().has_value());
+}
+
+TEST_F(GetFlowTest, ForceRefreshCallsTheSourceAndReplacesAFreshEntry) {
+  answer_versions();
+  get();
+  Request forced = request;
+  forced.force_refresh = true;
+  GetResult r = get(forced);
+  EXPECT_EQ(r.source(), DataSource::kOriginalCacheUpdateForced);
+  EXPECT_EQ(r.headers().get("x-cprxy-data-source"), "original:cache-update-forced");
+  EXPECT_EQ(r.body(), "body v2");
+  EXPECT_TRUE(origin.seen_validators[1].empty());  // a forced refresh wants the whole answer
+  EXPECT_EQ(get().body(), "body v2");
+  EXPECT_EQ(origin.calls, 2);
+}
+
+TEST_F(GetFlowTest, FetcherThatThrowsIsASourceFailure) {
+  origin.respond = [](const Request&, const Validators&) -> Response {
+    throw std::runtime_error("boom");
+  };
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kErrorOriginal);
+  EXPECT_NE(r.error().find("boom"), std::string::npos);
+}
+
+TEST_F(GetFlowTest, NoStoreAnswerIsReturnedButNotKept) {
+  origin.respond = [](const Request&, const Validators&) {
+    return ok_response("private", {{"Cache-Control", "no-store"}});
+  };
+  EXPECT_EQ(get().source(), DataSource::kOriginal);
+  EXPECT_EQ(get().source(), DataSource::kOriginal);
+  EXPECT_EQ(origin.calls, 2);
+  EXPECT_EQ(cache->stats().not_stored, 2u);
+}
+
+TEST_F(GetFlowTest, ClientErrorIsStoredForTheNegativeTtlOnly) {
+  origin.respond = [](const Request&, const Validators&) {
+    Response r;
+    r.status_code = 404;
+    r.body = "not found";
+    return r;
+  };
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kOriginal);
+  EXPECT_EQ(r.status_code(), 404);
+  EXPECT_EQ(get().source(), DataSource::kCacheMemory);
+  clock.advance(seconds(6));
+  get();
+  EXPECT_EQ(origin.calls, 2);
+}
+
+TEST_F(GetFlowTest, InvalidProfileIsRejectedWithoutCallingTheSource) {
+  answer_versions();
+  profile.on_interval = true;
+  profile.time_zone = "Nowhere/Special";
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kErrorOriginal);
+  EXPECT_NE(r.error().find("profile.time_zone"), std::string::npos);
+  EXPECT_EQ(origin.calls, 0);
+}
+
+TEST_F(GetFlowTest, RetainsOnlyTheListedHeadersPlusValidators) {
+  profile.retain_headers = {"X-Rate-Limit"};
+  origin.respond = [](const Request&, const Validators&) {
+    return ok_response("x", {{"Content-Type", "text/plain"},
+                             {"ETag", "\"e\""},
+                             {"Set-Cookie", "session=secret"},
+                             {"x-rate-limit", "10"}});
+  };
+  get();
+  reopen();
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kCache);
+  EXPECT_EQ(r.headers().get("x-rate-limit"), "10");
+  EXPECT_EQ(r.headers().get("etag"), "\"e\"");
+  EXPECT_EQ(r.headers().get("content-type"), "text/plain");
+  EXPECT_FALSE(r.headers().contains("set-cookie"));
+}
+
+TEST_F(GetFlowTest, EntriesWrittenUnderThePreviousKeyStillServeAfterRotation) {
+  answer_versions();
+  get();
+  DataKey old_key = key;
+  DataKey new_key = DataKey::generate();
+  open({new_key, old_key});
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kCache);
+  EXPECT_EQ(r.body(), "body v1");
+  EXPECT_EQ(origin.calls, 1);
+  // Without the old key the entry is out of reach: a miss, never a wrong answer.
+  open({new_key});
+  EXPECT_EQ(get().source(), DataSource::kOriginal);
+}
+
+TEST_F(GetFlowTest, IntervalProfileExpiresOnTheBoundary) {
+  answer_versions();
+  profile.on_interval = true;
+  profile.interval = seconds(900);
+  profile.time_zone = "America/Chicago";
+  GetResult r = get();  // 2026-01-15T12:00:00Z = 06:00 CST: a boundary, so the next is 06:15
+  EXPECT_EQ(r.expires(), clock.now() + seconds(900));
+  clock.advance(seconds(899));
+  EXPECT_EQ(get().source(), DataSource::kCacheMemory);
+  clock.advance(seconds(1));
+  EXPECT_EQ(get().source(), DataSource::kOriginalCacheExpired);
+}
+
+TEST(MemoryOnlyModeTest, NeedsNoStoreAndNoKey) {
+  Config config;
+  config.store = Config::StoreKind::kMemoryOnly;
+  auto cache = Cache::open(config);
+  ASSERT_TRUE(cache) << cache.status().to_string();
+  EXPECT_EQ((*cache)->store(), nullptr);
+  testing::CountingFetcher origin;
+  origin.respond = [](const Request&, const Validators&) { return ok_response("m"); };
+  Request r = Request::get("https://api.example.com/m");
+  EXPECT_EQ((*cache)->get(Profile{}, r, origin.fetcher()).source(), DataSource::kOriginal);
+  EXPECT_EQ((*cache)->get(Profile{}, r, origin.fetcher()).source(), DataSource::kCacheMemory);
+  EXPECT_EQ(origin.calls, 1);
+}
+
+}  // namespace
+}  // namespace cachedata

@@ -1,0 +1,781 @@
+// The embedded local store (src/store/local_store.cpp): round trips, overwrite and erase with
+// their blob files, touch, LRU eviction, purge and sweep, file modes, damaged databases and blob
+// files, and many threads and processes on one directory at once.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "store/local_store.hpp"
+
+extern char** environ;
+
+namespace cachedata::store {
+namespace {
+
+namespace fs = std::filesystem;
+using Code = Status::Code;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = ::testing::TempDir() + "/cachedata-local-store-XXXXXX";
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A clock the test moves by hand.
+struct ManualClock {
+  std::shared_ptr<std::atomic<int64_t>> now = std::make_shared<std::atomic<int64_t>>(1000);
+  void set(int64_t t) const { now->store(t); }
+  std::function<int64_t()> fn() const {
+    auto t = now;
+    return [t] { return t->load(); };
+  }
+};
+
+std::string id_for(int n) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016x", n * 2654435761u);
+  return std::string(buf) + std::string(48, 'a');
+}
+
+// `size` bytes: the id, then one repeated byte (so a torn envelope shows).
+std::string envelope_for(const std::string& id, size_t size, char fill = 'x') {
+  std::string env = id.substr(0, size < id.size() ? size : id.size());
+  env.resize(size, fill);
+  return env;
+}
+
+StoredRecord record(const std::string& id, std::string envelope, int64_t expires = 5000,
+                    int64_t purge_at = 9000) {
+  StoredRecord r;
+  r.id = id;
+  r.expires = expires;
+  r.purge_at = purge_at;
+  r.envelope = std::move(envelope);
+  return r;
+}
+
+LocalStoreOptions options_for(const std::string& dir, const ManualClock& clock,
+                              uint64_t max_bytes = 1 << 20, uint64_t inline_max = 1024) {
+  LocalStoreOptions o;
+  o.dir = dir;
+  o.max_bytes = max_bytes;
+  o.inline_max_bytes = inline_max;
+  o.now_seconds = clock.fn();
+  return o;
+}
+
+std::unique_ptr<Store> must_open(LocalStoreOptions options) {
+  auto opened = open_local_store(std::move(options));
+  EXPECT_TRUE(opened.is_ok()) << opened.status().to_string();
+  return opened ? std::move(opened).value() : nullptr;
+}
+
+// Every file under <dir>/blobs, temporary ones included.
+std::vector<std::string> blob_files(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir + "/blobs", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it->is_regular_file()) out.push_back(it->path().string());
+  }
+  return out;
+}
+
+unsigned mode_of(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return 0;
+  return st.st_mode & 07777;
+}
+
+std::optional<StoredRecord> must_get(Store& store, const std::string& id) {
+  auto got = store.get(id);
+  EXPECT_TRUE(got.is_ok()) << got.status().to_string();
+  return got ? *got : std::nullopt;
+}
+
+// --- round trips, overwrite, erase, touch ---
+
+TEST(LocalStoreTest, RoundTripsInlineEnvelope) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  const std::string id = id_for(1);
+  ASSERT_TRUE(store->put(record(id, envelope_for(id, 500), 1500, 2500)));
+  auto got = must_get(*store, id);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->id, id);
+  EXPECT_EQ(got->envelope, envelope_for(id, 500));
+  EXPECT_EQ(got->expires, 1500);
+  EXPECT_EQ(got->purge_at, 2500);
+  EXPECT_TRUE(blob_files(tmp.path()).empty());
+  EXPECT_FALSE(must_get(*store, id_for(2)).has_value());
+}
+
+TEST(LocalStoreTest, RoundTripsEmptyEnvelope) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), "")));
+  auto got = must_get(*store, id_for(1));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->envelope, "");
+}
+
+TEST(LocalStoreTest, RoundTripsFileEnvelope) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  const std::string id = id_for(1);
+  const std::string env = envelope_for(id, 100'000);
+  ASSERT_TRUE(store->put(record(id, env, 1500, 2500)));
+  auto files = blob_files(tmp.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(fs::path(files[0]).filename().string().substr(0, 65), id + "-");
+  EXPECT_EQ(fs::path(files[0]).parent_path().filename().string(), id.substr(0, 2));
+  auto got = must_get(*store, id);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->envelope, env);
+  EXPECT_EQ(got->expires, 1500);
+  EXPECT_EQ(got->purge_at, 2500);
+}
+
+TEST(LocalStoreTest, EntriesSurviveReopen) {
+  TempDir tmp;
+  ManualClock clock;
+  const std::string small = envelope_for(id_for(1), 100);
+  const std::string large = envelope_for(id_for(2), 5000);
+  {
+    auto store = must_open(options_for(tmp.path(), clock));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put(record(id_for(1), small)));
+    ASSERT_TRUE(store->put(record(id_for(2), large)));
+  }
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(must_get(*store, id_for(1))->envelope, small);
+  EXPECT_EQ(must_get(*store, id_for(2))->envelope, large);
+}
+
+TEST(LocalStoreTest, OverwriteReplacesEnvelopeAndRemovesOldBlobFile) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  const std::string id = id_for(7);
+  ASSERT_TRUE(store->put(record(id, envelope_for(id, 5000, 'a'))));
+  auto first = blob_files(tmp.path());
+  ASSERT_EQ(first.size(), 1u);
+
+  ASSERT_TRUE(store->put(record(id, envelope_for(id, 6000, 'b'), 1234, 5678)));
+  auto second = blob_files(tmp.path());
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_NE(second[0], first[0]);  // a new name per write
+  auto got = must_get(*store, id);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->envelope, envelope_for(id, 6000, 'b'));
+  EXPECT_EQ(got->expires, 1234);
+
+  // File to inline: the file goes; inline to file and back: one file at most.
+  ASSERT_TRUE(store->put(record(id, envelope_for(id, 100, 'c'))));
+  EXPECT_TRUE(blob_files(tmp.path()).empty());
+  EXPECT_EQ(must_get(*store, id)->envelope, envelope_for(id, 100, 'c'));
+  auto stats = store->stats(1000);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->entries, 1u);
+  EXPECT_EQ(stats->bytes, 100u);
+}
+
+TEST(LocalStoreTest, EraseRemovesEntryAndBlobFile) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), envelope_for(id_for(1), 100))));
+  ASSERT_TRUE(store->put(record(id_for(2), envelope_for(id_for(2), 5000))));
+  ASSERT_TRUE(store->erase(id_for(1)));
+  ASSERT_TRUE(store->erase(id_for(2)));
+  EXPECT_FALSE(must_get(*store, id_for(1)).has_value());
+  EXPECT_FALSE(must_get(*store, id_for(2)).has_value());
+  EXPECT_TRUE(blob_files(tmp.path()).empty());
+  EXPECT_TRUE(store->erase(id_for(3)));  // nothing to erase is not an error
+  auto stats = store->stats(1000);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->entries, 0u);
+  EXPECT_EQ(stats->bytes, 0u);
+}
+
+TEST(LocalStoreTest, TouchChangesExpiryButNotEnvelope) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  for (size_t size : {300u, 5000u}) {
+    const std::string id = id_for(static_cast<int>(size));
+    const std::string env = envelope_for(id, size);
+    ASSERT_TRUE(store->put(record(id, env, 1100, 1200)));
+    auto files_before = blob_files(tmp.path());
+    ASSERT_TRUE(store->touch(id, 7000, 8000));
+    auto got = must_get(*store, id);
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->expires, 7000);
+    EXPECT_EQ(got->purge_at, 8000);
+    EXPECT_EQ(got->envelope, env);
+    EXPECT_EQ(blob_files(tmp.path()), files_before);  // the file is not rewritten
+  }
+}
+
+TEST(LocalStoreTest, TouchMissingIsNotFound) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->touch(id_for(1), 2000, 3000).code(), Code::kNotFound);
+  // An entry past its purge time counts as missing, as it does for get().
+  ASSERT_TRUE(store->put(record(id_for(2), "x", 1000, 1000)));
+  EXPECT_EQ(store->touch(id_for(2), 2000, 3000).code(), Code::kNotFound);
+}
+
+TEST(LocalStoreTest, InvalidIdIsInvalidArgument) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  const std::string upper = std::string(64, 'A');
+  const std::string short_id = std::string(63, 'a');
+  const std::string path_like = "../" + std::string(61, 'a');
+  for (const std::string& id : {upper, short_id, path_like, std::string()}) {
+    EXPECT_EQ(store->get(id).status().code(), Code::kInvalidArgument) << id;
+    EXPECT_EQ(store->put(record(id, "x")).code(), Code::kInvalidArgument) << id;
+    EXPECT_EQ(store->touch(id, 1, 2).code(), Code::kInvalidArgument) << id;
+    EXPECT_EQ(store->erase(id).code(), Code::kInvalidArgument) << id;
+  }
+}
+
+TEST(LocalStoreTest, DescribeNamesDirectory) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->describe(), "local:" + tmp.path());
+}
+
+// --- list, stats, clear ---
+
+TEST(LocalStoreTest, ListIsMostRecentlyUsedFirst) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    clock.set(1000 + i);
+    ASSERT_TRUE(store->put(record(id_for(i), envelope_for(id_for(i), 100 + i))));
+  }
+  auto listed = store->list(10);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ((*listed)[0].id, id_for(2));
+  EXPECT_EQ((*listed)[1].id, id_for(1));
+  EXPECT_EQ((*listed)[2].id, id_for(0));
+  EXPECT_EQ((*listed)[2].size, 100u);
+  EXPECT_EQ((*listed)[2].last_access, 1000);
+
+  clock.set(1100);
+  ASSERT_TRUE(must_get(*store, id_for(0)).has_value());
+  listed = store->list(2);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, id_for(0));
+  EXPECT_EQ((*listed)[0].last_access, 1100);
+  EXPECT_EQ((*listed)[1].id, id_for(2));
+}
+
+TEST(LocalStoreTest, ReadUpdatesLastAccessOnlyAfterGranularity) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), "x")));  // at 1000
+  clock.set(1059);
+  ASSERT_TRUE(must_get(*store, id_for(1)).has_value());
+  EXPECT_EQ(store->list(1)->at(0).last_access, 1000);  // a hit within 60 s writes nothing
+  clock.set(1060);
+  ASSERT_TRUE(must_get(*store, id_for(1)).has_value());
+  EXPECT_EQ(store->list(1)->at(0).last_access, 1060);
+}
+
+TEST(LocalStoreTest, StatsCountEntriesBytesExpiredAndPurgeable) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock, 50'000));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), std::string(100, 'a'), 900, 2000)));    // expired
+  ASSERT_TRUE(store->put(record(id_for(2), std::string(3000, 'b'), 2000, 3000)));  // fresh
+  ASSERT_TRUE(store->put(record(id_for(3), std::string(10, 'c'), 500, 1000)));     // purgeable
+  auto stats = store->stats(1000);
+  ASSERT_TRUE(stats) << stats.status().to_string();
+  EXPECT_EQ(stats->entries, 3u);
+  EXPECT_EQ(stats->bytes, 3110u);
+  EXPECT_EQ(stats->capacity_bytes, 50'000u);
+  EXPECT_EQ(stats->expired_entries, 2u);
+  EXPECT_EQ(stats->purgeable_entries, 1u);
+}
+
+TEST(LocalStoreTest, ClearDeletesAllRowsAndBlobFiles) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store->put(record(id_for(i), envelope_for(id_for(i), i < 3 ? 100 : 5000))));
+  }
+  ASSERT_EQ(blob_files(tmp.path()).size(), 2u);
+  auto cleared = store->clear();
+  ASSERT_TRUE(cleared) << cleared.status().to_string();
+  EXPECT_EQ(*cleared, 5u);
+  EXPECT_TRUE(blob_files(tmp.path()).empty());
+  auto stats = store->stats(1000);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->entries, 0u);
+  EXPECT_EQ(stats->bytes, 0u);
+  EXPECT_FALSE(must_get(*store, id_for(4)).has_value());
+}
+
+// --- eviction ---
+
+TEST(LocalStoreTest, EvictionKeepsTotalBytesUnderCap) {
+  TempDir tmp;
+  ManualClock clock;
+  constexpr uint64_t kCap = 20'000;
+  auto store = must_open(options_for(tmp.path(), clock, kCap, 2048));
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 100; ++i) {
+    clock.set(1000 + i);
+    const size_t size = i % 3 == 0 ? 4000 : 500 + 10 * static_cast<size_t>(i);
+    ASSERT_TRUE(store->put(record(id_for(i), envelope_for(id_for(i), size))));
+    auto stats = store->stats(clock.now->load());
+    ASSERT_TRUE(stats);
+    ASSERT_LE(stats->bytes, kCap) << "after put " << i;
+  }
+  // The byte count matches the rows, and every file belongs to a row.
+  auto listed = store->list(1000);
+  ASSERT_TRUE(listed);
+  uint64_t sum = 0;
+  size_t files = 0;
+  for (const EntryInfo& e : *listed) {
+    sum += e.size;
+    files += e.size > 2048 ? 1 : 0;
+  }
+  EXPECT_EQ(sum, store->stats(0)->bytes);
+  EXPECT_EQ(blob_files(tmp.path()).size(), files);
+  // The newest entry is never the victim.
+  EXPECT_TRUE(must_get(*store, id_for(99)).has_value());
+}
+
+TEST(LocalStoreTest, EvictionRemovesLeastRecentlyUsedFirst) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock, 10'000, 512));
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 10; ++i) {  // 10 x 1000 bytes, in files, put 100 s apart
+    clock.set(1000 + 100 * i);
+    ASSERT_TRUE(store->put(record(id_for(i), envelope_for(id_for(i), 1000))));
+  }
+  clock.set(3000);
+  ASSERT_TRUE(must_get(*store, id_for(0)).has_value());  // the oldest put, read recently
+
+  clock.set(3100);
+  ASSERT_TRUE(store->put(record(id_for(10), envelope_for(id_for(10), 1000))));
+  // 11,000 > 10,000: down to 9,000 by evicting the two least recently used, 1 and 2.
+  EXPECT_TRUE(must_get(*store, id_for(0)).has_value());
+  EXPECT_FALSE(must_get(*store, id_for(1)).has_value());
+  EXPECT_FALSE(must_get(*store, id_for(2)).has_value());
+  for (int i = 3; i <= 10; ++i) EXPECT_TRUE(must_get(*store, id_for(i)).has_value()) << i;
+  EXPECT_EQ(store->stats(3100)->bytes, 9000u);
+  EXPECT_EQ(blob_files(tmp.path()).size(), 9u);
+}
+
+TEST(LocalStoreTest, PutLargerThanCapIsTooLarge) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock, 1000, 100));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), std::string(300, 'a'))));
+  EXPECT_EQ(store->put(record(id_for(2), std::string(1001, 'b'))).code(), Code::kTooLarge);
+  EXPECT_TRUE(must_get(*store, id_for(1)).has_value());  // nothing evicted for it
+  EXPECT_EQ(blob_files(tmp.path()).size(), 1u);
+  // Exactly the cap fits, at the cost of everything else.
+  ASSERT_TRUE(store->put(record(id_for(3), std::string(1000, 'c'))));
+  EXPECT_FALSE(must_get(*store, id_for(1)).has_value());
+  EXPECT_TRUE(must_get(*store, id_for(3)).has_value());
+  EXPECT_EQ(blob_files(tmp.path()).size(), 1u);
+}
+
+// --- purge and sweep ---
+
+TEST(LocalStoreTest, EntryPastPurgeTimeIsMissAndSweptWithItsFile) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), envelope_for(id_for(1), 5000), 1200, 1500)));
+  ASSERT_TRUE(store->put(record(id_for(2), envelope_for(id_for(2), 100), 1200, 1500)));
+  ASSERT_TRUE(store->put(record(id_for(3), envelope_for(id_for(3), 100), 1200, 9000)));
+  clock.set(1499);
+  EXPECT_TRUE(must_get(*store, id_for(1)).has_value());  // expired but servable stale
+  clock.set(1500);
+  EXPECT_FALSE(must_get(*store, id_for(1)).has_value());
+  EXPECT_FALSE(must_get(*store, id_for(2)).has_value());
+  EXPECT_EQ(store->stats(1500)->purgeable_entries, 2u);
+  EXPECT_EQ(blob_files(tmp.path()).size(), 1u);  // not swept yet
+
+  auto swept = store->sweep(1500);
+  ASSERT_TRUE(swept) << swept.status().to_string();
+  EXPECT_EQ(*swept, 2u);
+  EXPECT_TRUE(blob_files(tmp.path()).empty());
+  auto stats = store->stats(1500);
+  EXPECT_EQ(stats->entries, 1u);
+  EXPECT_EQ(stats->bytes, 100u);
+  EXPECT_TRUE(must_get(*store, id_for(3)).has_value());
+}
+
+TEST(LocalStoreTest, OpenSweepsPurgeableEntries) {
+  TempDir tmp;
+  ManualClock clock;
+  {
+    auto store = must_open(options_for(tmp.path(), clock));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put(record(id_for(1), envelope_for(id_for(1), 5000), 1100, 1200)));
+    ASSERT_TRUE(store->put(record(id_for(2), "x", 1100, 9000)));
+  }
+  clock.set(2000);
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->stats(2000)->entries, 1u);
+  EXPECT_TRUE(blob_files(tmp.path()).empty());
+}
+
+TEST(LocalStoreTest, PutsSweepAtMostOncePerMinute) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));  // opened at 1000
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), "x", 1005, 1010)));
+  clock.set(1020);
+  ASSERT_TRUE(store->put(record(id_for(2), "y", 9000, 9000)));
+  EXPECT_EQ(store->stats(1020)->entries, 2u);  // swept at open, not again before 1060
+  clock.set(1061);
+  ASSERT_TRUE(store->put(record(id_for(3), "z", 9000, 9000)));
+  EXPECT_EQ(store->stats(1061)->entries, 2u);
+  EXPECT_FALSE(must_get(*store, id_for(1)).has_value());
+}
+
+TEST(LocalStoreTest, OldOrphanBlobFilesAreRemovedAtOpen) {
+  TempDir tmp;
+  ManualClock clock;
+  {
+    auto store = must_open(options_for(tmp.path(), clock));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put(record(id_for(1), envelope_for(id_for(1), 5000))));
+  }
+  const std::string sub = tmp.path() + "/blobs/" + id_for(2).substr(0, 2);
+  fs::create_directories(sub);
+  const std::string old_orphan = sub + "/" + id_for(2) + "-0123456789abcdef";
+  const std::string old_temp = sub + "/.tmp-" + id_for(2) + "-0123456789abcdee";
+  const std::string new_orphan = sub + "/" + id_for(2) + "-0123456789abcded";  // a put in flight
+  for (const auto& p : {old_orphan, old_temp, new_orphan}) std::ofstream(p) << "bytes";
+  const struct timespec two_hours_ago[2] = {{time(nullptr) - 7200, 0}, {time(nullptr) - 7200, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, old_orphan.c_str(), two_hours_ago, 0), 0);
+  ASSERT_EQ(utimensat(AT_FDCWD, old_temp.c_str(), two_hours_ago, 0), 0);
+
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  EXPECT_FALSE(fs::exists(old_orphan));
+  EXPECT_FALSE(fs::exists(old_temp));
+  EXPECT_TRUE(fs::exists(new_orphan));
+  EXPECT_EQ(must_get(*store, id_for(1))->envelope, envelope_for(id_for(1), 5000));
+}
+
+// --- files on disk ---
+
+TEST(LocalStoreTest, FilesAre0600AndDirectories0700WhateverTheUmask) {
+  TempDir tmp;
+  ManualClock clock;
+  const std::string dir = tmp.path() + "/parent/store";
+  struct UmaskGuard {
+    mode_t old = umask(0277);  // would give 0400 files and 0500 directories
+    ~UmaskGuard() { umask(old); }
+  } guard;
+  auto store = must_open(options_for(dir, clock));
+  ASSERT_NE(store, nullptr);
+  const std::string id = id_for(1);
+  ASSERT_TRUE(store->put(record(id, envelope_for(id, 5000))));
+  ASSERT_TRUE(store->put(record(id_for(2), "inline")));
+
+  EXPECT_EQ(mode_of(tmp.path() + "/parent"), 0700u);
+  EXPECT_EQ(mode_of(dir), 0700u);
+  EXPECT_EQ(mode_of(dir + "/blobs"), 0700u);
+  EXPECT_EQ(mode_of(dir + "/blobs/" + id.substr(0, 2)), 0700u);
+  for (const char* name : {"/store.db", "/store.db-wal", "/store.db-shm"}) {
+    ASSERT_TRUE(fs::exists(dir + name)) << name;
+    EXPECT_EQ(mode_of(dir + name), 0600u) << name;
+  }
+  auto files = blob_files(dir);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(mode_of(files[0]), 0600u);
+}
+
+TEST(LocalStoreTest, UncreatableDirectoryIsIoErrorNamingPath) {
+  TempDir tmp;
+  ManualClock clock;
+  std::ofstream(tmp.path() + "/a-file") << "not a directory";
+  const std::string dir = tmp.path() + "/a-file/store";
+  auto opened = open_local_store(options_for(dir, clock));
+  ASSERT_FALSE(opened.is_ok());
+  EXPECT_EQ(opened.status().code(), Code::kIoError);
+  EXPECT_NE(opened.status().message().find(dir), std::string::npos) << opened.status().message();
+}
+
+// --- damage ---
+
+TEST(LocalStoreTest, CorruptedDatabaseFileIsCorruptionStatus) {
+  TempDir tmp;
+  ManualClock clock;
+  const std::string db = tmp.path() + "/store.db";
+  {
+    std::ofstream out(db, std::ios::binary);
+    for (int i = 0; i < 512; ++i) out << "garbage, not a database! ";
+  }
+  auto opened = open_local_store(options_for(tmp.path(), clock));
+  ASSERT_FALSE(opened.is_ok());
+  EXPECT_EQ(opened.status().code(), Code::kCorruption);
+  EXPECT_NE(opened.status().message().find(db), std::string::npos) << opened.status().message();
+}
+
+TEST(LocalStoreTest, DamagedSchemaPageIsCorruptionStatus) {
+  TempDir tmp;
+  ManualClock clock;
+  {
+    auto store = must_open(options_for(tmp.path(), clock));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put(record(id_for(1), "x")));
+  }  // the last connection checkpoints: store.db holds everything
+  {
+    // A valid 100-byte header, then garbage over the rest of page 1 (the schema).
+    std::fstream f(tmp.path() + "/store.db", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    const std::string junk(3000, '\xff');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  auto opened = open_local_store(options_for(tmp.path(), clock));
+  ASSERT_FALSE(opened.is_ok());
+  EXPECT_EQ(opened.status().code(), Code::kCorruption) << opened.status().to_string();
+}
+
+TEST(LocalStoreTest, NewerSchemaVersionIsRefused) {
+  TempDir tmp;
+  ManualClock clock;
+  { ASSERT_NE(must_open(options_for(tmp.path(), clock)), nullptr); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((tmp.path() + "/store.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 2", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto opened = open_local_store(options_for(tmp.path(), clock));
+  ASSERT_FALSE(opened.is_ok());
+  EXPECT_EQ(opened.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(opened.status().message().find("version 2"), std::string::npos)
+      << opened.status().message();
+}
+
+TEST(LocalStoreTest, MissingBlobFileIsMiss) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), envelope_for(id_for(1), 5000))));
+  auto files = blob_files(tmp.path());
+  ASSERT_EQ(files.size(), 1u);
+  ASSERT_EQ(unlink(files[0].c_str()), 0);
+  auto got = store->get(id_for(1));
+  ASSERT_TRUE(got) << got.status().to_string();
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST(LocalStoreTest, TruncatedOrExtendedBlobFileIsMiss) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), envelope_for(id_for(1), 5000))));
+  auto files = blob_files(tmp.path());
+  ASSERT_EQ(files.size(), 1u);
+  for (off_t size : {4999, 0, 5001}) {
+    ASSERT_EQ(truncate(files[0].c_str(), size), 0);
+    auto got = store->get(id_for(1));
+    ASSERT_TRUE(got) << got.status().to_string();
+    EXPECT_FALSE(got->has_value()) << size;
+  }
+}
+
+// --- concurrency ---
+
+TEST(LocalStoreTest, FourThreadsMixedOperationsHaveNoErrors) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock, /*max_bytes=*/0, /*inline_max=*/2048));
+  ASSERT_NE(store, nullptr);
+
+  std::mutex mu;
+  std::vector<std::string> errors;
+  std::map<std::string, std::string> own;  // id -> envelope, ids no other thread touches
+  auto report = [&](const std::string& e) {
+    std::lock_guard lock(mu);
+    errors.push_back(e);
+  };
+  auto run = [&](int t) {
+    unsigned seed = static_cast<unsigned>(t) * 7919u + 1u;
+    auto pick = [&seed](int n) { return static_cast<int>(rand_r(&seed) % n); };
+    for (int i = 0; i < 500; ++i) {
+      const std::string where = "thread " + std::to_string(t) + " op " + std::to_string(i) + ": ";
+      if (i % 10 == 0) {
+        const std::string id = id_for(100'000 + t * 1000 + i);
+        const std::string env =
+            envelope_for(id, i % 20 == 0 ? 300 : 3000, static_cast<char>('a' + t));
+        if (Status s = store->put(record(id, env)); !s) report(where + s.to_string());
+        std::lock_guard lock(mu);
+        own[id] = env;
+        continue;
+      }
+      const std::string id = id_for(pick(32));
+      const int dice = pick(100);
+      if (dice < 40) {
+        const size_t size = 100 + static_cast<size_t>(pick(5000));
+        if (Status s = store->put(record(id, envelope_for(id, size, static_cast<char>('a' + t))));
+            !s) {
+          report(where + "put " + s.to_string());
+        }
+      } else if (dice < 75) {
+        auto got = store->get(id);
+        if (!got) {
+          report(where + "get " + got.status().to_string());
+        } else if (*got) {
+          const std::string& env = (*got)->envelope;
+          const std::string filler = env.substr(id.size());
+          if (env.compare(0, id.size(), id) != 0 ||
+              filler.find_first_not_of(filler.empty() ? 'x' : filler[0]) != std::string::npos) {
+            report(where + "torn envelope");
+          }
+        }
+      } else if (dice < 85) {
+        Status s = store->touch(id, 5000, 9000);
+        if (!s && s.code() != Code::kNotFound) report(where + "touch " + s.to_string());
+      } else if (Status s = store->erase(id); !s) {
+        report(where + "erase " + s.to_string());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back(run, t);
+  for (auto& th : threads) th.join();
+
+  EXPECT_TRUE(errors.empty()) << errors.size() << " errors, first: " << errors.front();
+  ASSERT_EQ(own.size(), 200u);
+  for (const auto& [id, env] : own) {
+    auto got = must_get(*store, id);
+    ASSERT_TRUE(got.has_value()) << id;
+    EXPECT_EQ(got->envelope, env) << id;
+  }
+}
+
+std::map<std::string, std::string> read_manifest(const std::string& path) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(path);
+  std::string id, hex;
+  while (in >> id >> hex) {
+    std::string bytes(hex.size() / 2, '\0');
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      bytes[i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+    }
+    out[id] = std::move(bytes);
+  }
+  return out;
+}
+
+TEST(LocalStoreTest, FourProcessesMixedOperationsLoseNothing) {
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/store";  // created by the workers, all at once
+  constexpr int kWorkers = 4;
+  std::vector<pid_t> pids;
+  for (int w = 0; w < kWorkers; ++w) {
+    std::vector<std::string> args = {CACHEDATA_STRESS_WORKER_BIN, dir, std::to_string(w), "1000",
+                                     tmp.path() + "/manifest-" + std::to_string(w)};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+    EXPECT_EQ(rc, 0) << "spawn " << argv[0] << ": " << std::strerror(rc);
+    if (rc == 0) pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "a worker failed (its error is on stderr), status " << status;
+  }
+  ASSERT_EQ(pids.size(), static_cast<size_t>(kWorkers));
+
+  LocalStoreOptions options;
+  options.dir = dir;
+  options.max_bytes = 0;
+  options.inline_max_bytes = 2048;  // as the workers
+  auto store = must_open(options);
+  ASSERT_NE(store, nullptr);
+  for (int w = 0; w < kWorkers; ++w) {
+    auto own = read_manifest(tmp.path() + "/manifest-" + std::to_string(w));
+    EXPECT_EQ(own.size(), 100u) << "worker " << w;
+    for (const auto& [id, env] : own) {
+      auto got = must_get(*store, id);
+      ASSERT_TRUE(got.has_value()) << "worker " << w << " lost " << id;
+      EXPECT_EQ(got->envelope, env) << "worker " << w << " id " << id;
+    }
+  }
+  // No file leaked by overwrites, erases or failed writes: one file per row stored as a file.
+  auto listed = store->list(100'000);
+  ASSERT_TRUE(listed);
+  size_t file_rows = 0;
+  for (const EntryInfo& e : *listed) file_rows += e.size > 2048 ? 1 : 0;
+  EXPECT_EQ(blob_files(dir).size(), file_rows);
+}
+
+}  // namespace
+}  // namespace cachedata::store

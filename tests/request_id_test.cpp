@@ -1,0 +1,191 @@
+// The request id: the vectors of docs/FORMAT.md, canonicalisation rules, and isolation between
+// applications and instances.
+#include <gtest/gtest.h>
+
+#include "core/request_id.hpp"
+#include "crypto/keyring.hpp"
+#include "support/test_support.hpp"
+
+namespace cachedata {
+namespace {
+
+constexpr const char* kVectorKey =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+DataKey vector_key() {
+  return DataKey::from_hex(kVectorKey).value();
+}
+
+std::string id_of(const Request& r, const std::string& instance = "default",
+                  const DataKey& key = vector_key(), const Profile& profile = Profile{}) {
+  crypto::Keyring keyring({key}, instance);
+  return core::request_id(keyring.current().id_mac, profile, r).value();
+}
+
+Request vector_1() {
+  return Request::get("https://API.Example.com:443/v1/items?b=2&a=1");
+}
+
+Request vector_2() {
+  Request r;
+  r.method = "post";
+  r.scheme = "HTTPS";
+  r.host = "api.example.com";
+  r.path = "/v1/search";
+  r.params = {{"limit", "10"}, {"q", "red shoes"}};
+  r.headers.add("Accept", "application/json");
+  r.headers.add("X-Api-Version", " 2 ");
+  r.headers.add("Authorization", "Bearer abc");
+  r.body = "{\"q\":1}";
+  return r;
+}
+
+struct Vector {
+  const char* name;
+  Request request;
+  const char* instance;
+  const char* canonical;
+  const char* id;
+};
+
+std::vector<Vector> vectors() {
+  const char* c1 =
+      "23:cachedata-request-id/v1,3:GET,5:https,15:api.example.com,9:/v1/items,1:2,1:a,1:1,1:b,"
+      "1:2,1:0,0:,0:,0:,64:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,";
+  const char* c2 =
+      "23:cachedata-request-id/v1,4:POST,5:https,15:api.example.com,10:/v1/search,1:2,5:limit,"
+      "2:10,1:q,9:red shoes,1:2,6:accept,16:application/json,13:x-api-version,1:2,10:Bearer abc,"
+      "0:,0:,64:6ae0f660046dadcf5fe8462c0e00a062db4c8d67be82f4098c5ea4208d19b076,";
+  return {
+      {"V1", vector_1(), "default", c1,
+       "0164b75175fae2fb8e575b4474d66b5f2beb00d966250541c560b2dd87780590"},
+      {"V2", vector_2(), "default", c2,
+       "0e47713df22f31f8eab5d32d94e160ea0f3dcd66c0a38c0247e45fbf01462be0"},
+      {"V3", vector_1(), "prod", c1,
+       "bbf523b9a696dda02a9d9679fe8e0892456a2c7e2320929e5580e7fc35a96319"},
+      {"V4", vector_2(), "prod", c2,
+       "8c5bfc8bbe990e2ab7259078c750a1ad90cc2964db68d05ba19b4b4fe398f213"},
+  };
+}
+
+TEST(RequestIdTest, MatchesTheVectorsOfFormatMd) {
+  for (const Vector& v : vectors()) {
+    SCOPED_TRACE(v.name);
+    EXPECT_EQ(core::canonical_request(Profile{}, v.request).value(), v.canonical);
+    EXPECT_EQ(id_of(v.request, v.instance), v.id);
+  }
+}
+
+TEST(RequestIdTest, VectorsArePublishedInFormatMd) {
+  // The document and the code must not drift apart: every vector id appears in the document.
+  std::string doc = testing::read_file(std::string(CACHEDATA_SOURCE_DIR) + "/docs/FORMAT.md");
+  ASSERT_FALSE(doc.empty());
+  EXPECT_NE(doc.find(kVectorKey), std::string::npos);
+  for (const Vector& v : vectors()) {
+    EXPECT_NE(doc.find(v.id), std::string::npos) << v.name << " id missing from docs/FORMAT.md";
+    EXPECT_NE(doc.find(v.canonical), std::string::npos)
+        << v.name << " canonical form missing from docs/FORMAT.md";
+  }
+}
+
+TEST(RequestIdTest, NormalisesCaseDefaultPortAndParameterOrder) {
+  std::string base = id_of(Request::get("https://api.example.com/v1/items?a=1&b=2"));
+  EXPECT_EQ(id_of(Request::get("HTTPS://API.EXAMPLE.COM:443/v1/items?b=2&a=1")), base);
+  Request split;
+  split.host = "api.example.com";
+  split.path = "/v1/items";
+  split.params = {{"b", "2"}, {"a", "1"}};
+  EXPECT_EQ(id_of(split), base);
+  Request mixed = Request::get("https://api.example.com/v1/items?b=2");
+  mixed.params = {{"a", "1"}};
+  EXPECT_EQ(id_of(mixed), base);
+  Request lower_method = Request::get("https://api.example.com/v1/items?a=1&b=2");
+  lower_method.method = "get";
+  EXPECT_EQ(id_of(lower_method), base);
+  EXPECT_EQ(id_of(Request::get("https://api.example.com/v1/items?a=1&b=2#fragment")), base);
+  EXPECT_EQ(id_of(Request::get("https://api.example.com/v1/items?a=%31&b=2")), base);
+}
+
+TEST(RequestIdTest, DistinguishesEverythingThatChangesTheAnswer) {
+  std::string base = id_of(Request::get("https://api.example.com/v1/items?a=1"));
+  EXPECT_NE(id_of(Request::get("http://api.example.com/v1/items?a=1")), base);
+  EXPECT_NE(id_of(Request::get("https://api.example.com:8443/v1/items?a=1")), base);
+  EXPECT_NE(id_of(Request::get("https://api.example.com/v1/Items?a=1")), base);
+  EXPECT_NE(id_of(Request::get("https://api.example.com/v1/items?a=2")), base);
+  EXPECT_NE(id_of(Request::get("https://api.example.com/v1/items?a=1&a=1")), base);
+  Request post = Request::get("https://api.example.com/v1/items?a=1");
+  post.method = "POST";
+  EXPECT_NE(id_of(post), base);
+  Request body = post;
+  body.body = "x";
+  EXPECT_NE(id_of(body), id_of(post));
+  Request header = Request::get("https://api.example.com/v1/items?a=1");
+  header.headers.add("Accept-Language", "fr");
+  EXPECT_NE(id_of(header), base);
+}
+
+TEST(RequestIdTest, FieldBoundariesCannotBeForged) {
+  // Without length prefixes "a=b&c" in one param and "a" "b&c" could collide.
+  Request one = Request::get("https://h.example/p");
+  one.params = {{"a", "b,1:c"}};
+  Request two = Request::get("https://h.example/p");
+  two.params = {{"a", "b"}, {"c", ""}};
+  EXPECT_NE(id_of(one), id_of(two));
+}
+
+TEST(RequestIdTest, CredentialsSeparateUsersEvenWithKeyHeaders) {
+  Profile only_accept;
+  only_accept.key_headers = {"accept"};
+  Request alice = Request::get("https://api.example.com/me");
+  alice.headers.add("Authorization", "Bearer alice");
+  Request bob = alice;
+  bob.headers = Headers{{"authorization", "Bearer bob"}};
+  EXPECT_NE(id_of(alice, "default", vector_key(), only_accept),
+            id_of(bob, "default", vector_key(), only_accept));
+  Request auth_a = Request::get("https://api.example.com/me");
+  auth_a.auth = "user-1";
+  Request auth_b = auth_a;
+  auth_b.auth = "user-2";
+  EXPECT_NE(id_of(auth_a), id_of(auth_b));
+  EXPECT_NE(id_of(Request::get("https://u:p@api.example.com/me")),
+            id_of(Request::get("https://api.example.com/me")));
+}
+
+TEST(RequestIdTest, KeyHeadersLimitWhichHeadersCount) {
+  Profile profile;
+  profile.key_headers = {"Accept"};
+  Request a = Request::get("https://api.example.com/x");
+  a.headers.add("Accept", "application/json");
+  a.headers.add("X-Trace-Id", "1");
+  Request b = a;
+  b.headers.set("x-trace-id", "2");
+  EXPECT_EQ(id_of(a, "default", vector_key(), profile), id_of(b, "default", vector_key(), profile));
+  Request c = a;
+  c.headers.set("accept", "text/html");
+  EXPECT_NE(id_of(a, "default", vector_key(), profile), id_of(c, "default", vector_key(), profile));
+}
+
+TEST(RequestIdTest, IsolatesApplicationsByKey) {
+  Request r = vector_1();
+  EXPECT_NE(id_of(r, "default", vector_key()), id_of(r, "default", DataKey::generate()));
+}
+
+TEST(RequestIdTest, IsolatesInstancesOfOneApplication) {
+  Request r = vector_1();
+  EXPECT_NE(id_of(r, "test"), id_of(r, "prod"));
+  EXPECT_NE(id_of(r, "test"), id_of(r, "beta"));
+}
+
+TEST(RequestIdTest, RejectsRequestsWithoutAnEndpoint) {
+  crypto::Keyring keyring({vector_key()}, "default");
+  Request none;
+  none.host = "";
+  EXPECT_EQ(core::request_id(keyring.current().id_mac, Profile{}, none).status().code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_FALSE(core::request_id(keyring.current().id_mac, Profile{}, Request::get("not a url")));
+  EXPECT_FALSE(
+      core::request_id(keyring.current().id_mac, Profile{}, Request::get("ftp://h.example/x")));
+}
+
+}  // namespace
+}  // namespace cachedata

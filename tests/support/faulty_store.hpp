@@ -1,0 +1,47 @@
+// A Store wrapper that fails on demand: reads, writes or both, as a store that is down would.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "cachedata/store.hpp"
+
+namespace cachedata::testing {
+
+class FaultyStore final : public Store {
+ public:
+  explicit FaultyStore(std::shared_ptr<Store> inner) : inner_(std::move(inner)) {}
+  std::atomic<bool> fail_reads{false};
+  std::atomic<bool> fail_writes{false};
+  std::atomic<int> writes{0};
+  std::atomic<int> touches{0};
+
+  Result<std::optional<StoredRecord>> get(std::string_view id) override {
+    if (fail_reads) return Status::unavailable("injected: store is down");
+    return inner_->get(id);
+  }
+  Status put(const StoredRecord& r) override {
+    ++writes;
+    if (fail_writes) return Status::unavailable("injected: store is down");
+    return inner_->put(r);
+  }
+  Status touch(std::string_view id, int64_t e, int64_t p) override {
+    ++touches;
+    if (fail_writes) return Status::unavailable("injected: store is down");
+    return inner_->touch(id, e, p);
+  }
+  Status erase(std::string_view id) override {
+    if (fail_writes) return Status::unavailable("injected: store is down");
+    return inner_->erase(id);
+  }
+  Result<uint64_t> sweep(int64_t now) override { return inner_->sweep(now); }
+  Result<std::vector<EntryInfo>> list(size_t limit) override { return inner_->list(limit); }
+  Result<uint64_t> clear() override { return inner_->clear(); }
+  Result<StoreStats> stats(int64_t now) override { return inner_->stats(now); }
+  std::string describe() const override { return "faulty(" + inner_->describe() + ")"; }
+
+ private:
+  std::shared_ptr<Store> inner_;
+};
+
+}  // namespace cachedata::testing
