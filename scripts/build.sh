@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 kind="${1:-release}"
 shift || true
 case "$kind" in
-  release) dir=build/release; args=(-DCMAKE_BUILD_TYPE=Release) ;;
+  release) dir=build/release; args=(-DCMAKE_BUILD_TYPE=Release -DCACHEDATA_BUILD_TESTS=OFF) ;;
   sanitize) dir=build/sanitize; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCACHEDATA_SANITIZE=ON) ;;
   *) echo "usage: $0 release|sanitize" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 #include "core/request_id.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "cachedata/headers.hpp"
 #include "core/url.hpp"
@@ -12,10 +13,18 @@ namespace {
 // One item of the encoding: "<decimal byte length>:<bytes>," (a netstring), so no choice of
 // bytes in one field can be mistaken for another field.
 void put_item(std::string& out, std::string_view item) {
-  out.append(std::to_string(item.size()));
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, item.size()).ptr;
+  out.append(digits, end);
   out.push_back(':');
   out.append(item);
   out.push_back(',');
+}
+
+void put_count(std::string& out, size_t n) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  put_item(out, std::string_view(digits, static_cast<size_t>(end - digits)));
 }
 
 std::string upper(std::string_view s) {
@@ -47,14 +56,19 @@ Result<std::string> canonical_request(const Profile& profile, const Request& req
   std::string out;
   out.reserve(256 + request.headers.size() * 48);
   put_item(out, kRequestIdVersion);
-  put_item(out, upper(request.method.empty() ? "GET" : request.method));
+  std::string_view method = request.method.empty() ? std::string_view("GET") : request.method;
+  if (std::any_of(method.begin(), method.end(), [](char ch) { return ch >= 'a' && ch <= 'z'; })) {
+    put_item(out, upper(method));
+  } else {
+    put_item(out, method);
+  }
   put_item(out, target->scheme);
   put_item(out, target->host);
   put_item(out, target->path);
 
   auto params = std::move(target->params);
   std::sort(params.begin(), params.end());
-  put_item(out, std::to_string(params.size()));
+  put_count(out, params.size());
   for (const auto& [k, v] : params) {
     put_item(out, k);
     put_item(out, v);
@@ -62,19 +76,21 @@ Result<std::string> canonical_request(const Profile& profile, const Request& req
 
   // Credentials are taken out of the headers into their own field, always part of the id
   // (even when the profile names key headers): two users' answers must never share an entry.
-  std::vector<std::pair<std::string, std::string>> headers;
+  // Values are views into the request; only the lower-cased names are new strings.
+  std::vector<std::pair<std::string, std::string_view>> headers;
+  headers.reserve(request.headers.size());
   std::string authorization;
   for (const auto& [name, value] : request.headers) {
-    std::string lower = to_lower(name);
-    if (lower == "authorization") {
+    if (iequals(name, "authorization")) {
       if (!authorization.empty()) authorization.append(", ");
       authorization.append(trim(value));
       continue;
     }
+    std::string lower = to_lower(name);
     if (is_key_header(profile, lower)) headers.emplace_back(std::move(lower), trim(value));
   }
   std::sort(headers.begin(), headers.end());
-  put_item(out, std::to_string(headers.size()));
+  put_count(out, headers.size());
   for (const auto& [k, v] : headers) {
     put_item(out, k);
     put_item(out, v);
@@ -84,8 +100,14 @@ Result<std::string> canonical_request(const Profile& profile, const Request& req
   put_item(out, target->userinfo);
   put_item(out, request.auth);
 
-  crypto::Digest body_digest = crypto::sha256(request.body);
-  put_item(out, crypto::to_hex(body_digest));
+  // Most requests have no body: skip hashing the empty string on every get.
+  static constexpr std::string_view kEmptySha256 =
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  if (request.body.empty()) {
+    put_item(out, kEmptySha256);
+  } else {
+    put_item(out, crypto::to_hex(crypto::sha256(request.body)));
+  }
   return out;
 }
 

@@ -15,6 +15,7 @@ int hex_value(char c) {
 }
 
 void parse_query(std::string_view query, QueryParams& out) {
+  out.reserve(static_cast<size_t>(std::count(query.begin(), query.end(), '&')) + 1);
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
@@ -46,6 +47,7 @@ std::string normal_host(std::string_view scheme, std::string_view authority) {
 }  // namespace
 
 std::string percent_decode(std::string_view s) {
+  if (s.find('%') == std::string_view::npos) return std::string(s);
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {

@@ -1,46 +1,24 @@
 #include "crypto/sha256.hpp"
 
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
-#include <vector>
 
 namespace cachedata::crypto {
 namespace {
-
 constexpr size_t kBlockSize = 64;
-
-const EVP_MD* sha256_md() {
-  // Fetched once: EVP_sha256() would make every EVP_DigestInit look the algorithm up again.
-  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md;
-}
-
-void check(int ok, const char* what) {
-  // These calls fail only when memory runs out or OpenSSL is broken: not recoverable here.
-  if (ok != 1) throw std::runtime_error(std::string("OpenSSL failure in ") + what);
-}
-
-struct ScratchCtx {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~ScratchCtx() { EVP_MD_CTX_free(ctx); }
-};
-
-EVP_MD_CTX* thread_scratch() {
-  thread_local ScratchCtx scratch;
-  return scratch.ctx;
-}
-
 }  // namespace
 
 Digest sha256(std::string_view data) {
+  // The one-shot SHA256() goes through EVP's algorithm fetch in OpenSSL 3; the plain state
+  // does not.
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
   Digest out{};
-  EVP_MD_CTX* ctx = thread_scratch();
-  check(EVP_DigestInit_ex(ctx, sha256_md(), nullptr), "DigestInit");
-  check(EVP_DigestUpdate(ctx, data.data(), data.size()), "DigestUpdate");
-  unsigned int len = 0;
-  check(EVP_DigestFinal_ex(ctx, out.data(), &len), "DigestFinal");
+  SHA256_Final(out.data(), &ctx);
   return out;
 }
 
@@ -53,27 +31,19 @@ HmacSha256::HmacSha256(std::span<const uint8_t> key) {
     std::memcpy(block, key.data(), key.size());
   }
   uint8_t pad[kBlockSize];
-  inner_ = EVP_MD_CTX_new();
-  outer_ = EVP_MD_CTX_new();
   for (size_t i = 0; i < kBlockSize; ++i) pad[i] = block[i] ^ 0x36;
-  check(EVP_DigestInit_ex(inner_, sha256_md(), nullptr), "DigestInit");
-  check(EVP_DigestUpdate(inner_, pad, kBlockSize), "DigestUpdate");
+  SHA256_Init(&inner_);
+  SHA256_Update(&inner_, pad, kBlockSize);
   for (size_t i = 0; i < kBlockSize; ++i) pad[i] = block[i] ^ 0x5c;
-  check(EVP_DigestInit_ex(outer_, sha256_md(), nullptr), "DigestInit");
-  check(EVP_DigestUpdate(outer_, pad, kBlockSize), "DigestUpdate");
+  SHA256_Init(&outer_);
+  SHA256_Update(&outer_, pad, kBlockSize);
   OPENSSL_cleanse(block, sizeof block);
   OPENSSL_cleanse(pad, sizeof pad);
 }
 
-HmacSha256::HmacSha256(const HmacSha256& other)
-    : inner_(EVP_MD_CTX_new()), outer_(EVP_MD_CTX_new()) {
-  check(EVP_MD_CTX_copy_ex(inner_, other.inner_), "MD_CTX_copy");
-  check(EVP_MD_CTX_copy_ex(outer_, other.outer_), "MD_CTX_copy");
-}
-
 HmacSha256::~HmacSha256() {
-  EVP_MD_CTX_free(inner_);
-  EVP_MD_CTX_free(outer_);
+  OPENSSL_cleanse(&inner_, sizeof inner_);
+  OPENSSL_cleanse(&outer_, sizeof outer_);
 }
 
 Digest HmacSha256::mac(std::string_view message) const {
@@ -82,18 +52,15 @@ Digest HmacSha256::mac(std::string_view message) const {
 }
 
 Digest HmacSha256::mac(std::span<const std::string_view> parts) const {
-  EVP_MD_CTX* ctx = thread_scratch();
+  SHA256_CTX ctx = inner_;
+  for (std::string_view part : parts) SHA256_Update(&ctx, part.data(), part.size());
   Digest inner_digest{};
-  unsigned int len = 0;
-  check(EVP_MD_CTX_copy_ex(ctx, inner_), "MD_CTX_copy");
-  for (std::string_view part : parts) {
-    check(EVP_DigestUpdate(ctx, part.data(), part.size()), "DigestUpdate");
-  }
-  check(EVP_DigestFinal_ex(ctx, inner_digest.data(), &len), "DigestFinal");
+  SHA256_Final(inner_digest.data(), &ctx);
+  ctx = outer_;
+  SHA256_Update(&ctx, inner_digest.data(), inner_digest.size());
   Digest out{};
-  check(EVP_MD_CTX_copy_ex(ctx, outer_), "MD_CTX_copy");
-  check(EVP_DigestUpdate(ctx, inner_digest.data(), inner_digest.size()), "DigestUpdate");
-  check(EVP_DigestFinal_ex(ctx, out.data(), &len), "DigestFinal");
+  SHA256_Final(out.data(), &ctx);
+  OPENSSL_cleanse(&ctx, sizeof ctx);
   return out;
 }
 

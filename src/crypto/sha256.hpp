@@ -1,10 +1,16 @@
 // SHA-256 and HMAC-SHA-256 on OpenSSL 3's EVP interface.
 //
 // HmacSha256 keeps the inner and outer hash states of its key precomputed, so a MAC over a short
-// message costs two small hash finalisations instead of four compressions plus OpenSSL's
-// per-call algorithm lookup (the request id is computed on every Cache::get). A HmacSha256 is
-// immutable after construction and safe to use from many threads.
+// message costs two small hash finalisations instead of four compressions (the request id is
+// computed on every Cache::get). A HmacSha256 is immutable after construction and safe to use
+// from many threads.
 #pragma once
+
+// The low-level SHA256_* functions are deprecated in OpenSSL 3 but remain its only hash state
+// that can be copied without an allocation (see HmacSha256).
+#ifndef OPENSSL_SUPPRESS_DEPRECATED
+#define OPENSSL_SUPPRESS_DEPRECATED
+#endif
 
 #include <array>
 #include <cstdint>
@@ -12,7 +18,7 @@
 #include <span>
 #include <string_view>
 
-typedef struct evp_md_ctx_st EVP_MD_CTX;
+#include <openssl/sha.h>
 
 namespace cachedata::crypto {
 
@@ -28,7 +34,7 @@ class HmacSha256 {
  public:
   explicit HmacSha256(std::span<const uint8_t> key);
   ~HmacSha256();
-  HmacSha256(const HmacSha256& other);
+  HmacSha256(const HmacSha256& other) = default;
   HmacSha256& operator=(const HmacSha256&) = delete;
 
   Digest mac(std::string_view message) const;
@@ -36,8 +42,10 @@ class HmacSha256 {
   Digest mac(std::span<const std::string_view> parts) const;
 
  private:
-  EVP_MD_CTX* inner_ = nullptr;  // state after absorbing key ^ ipad
-  EVP_MD_CTX* outer_ = nullptr;  // state after absorbing key ^ opad
+  // Plain structs, copied per call: OpenSSL 3's EVP_MD_CTX_copy_ex allocates on every copy,
+  // which costs more than the hashing of a request id itself.
+  SHA256_CTX inner_;  // state after absorbing key ^ ipad
+  SHA256_CTX outer_;  // state after absorbing key ^ opad
 };
 
 // HKDF-SHA-256 (RFC 5869): extract with `salt`, expand with `info` to `out.size()` bytes
