@@ -430,11 +430,16 @@ Result<std::optional<StoredRecord>> LocalStore::get(std::string_view id) {
     record.envelope = std::move(**bytes);
   }
   if (last_access <= now - kAccessGranularitySeconds) {
-    // Best effort: a hit is still a hit when the store is too busy to record it.
-    StatementUse q(c.bump_access);
-    q->bind_text(1, id);
-    q->bind_int(2, now);
-    (void)q->step();
+    // Best effort: a hit is still a hit when the store is too busy to record it, and it never
+    // waits for another process's write lock to record it.
+    c.db.set_busy_timeout(0);
+    {
+      StatementUse q(c.bump_access);
+      q->bind_text(1, id);
+      q->bind_int(2, now);
+      (void)q->step();
+    }
+    c.db.set_busy_timeout(kBusyTimeoutMs);
   }
   return std::optional<StoredRecord>(std::move(record));
 }

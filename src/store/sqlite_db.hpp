@@ -90,6 +90,8 @@ class Db {
   int64_t changes() const;
   // Whether a transaction is open (false after SQLite rolled one back by itself).
   bool in_transaction() const;
+  // How long a statement waits for a lock another connection holds (0: fail at once).
+  void set_busy_timeout(int ms);
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}
