@@ -14,8 +14,9 @@ constexpr char kMagic[4] = {'C', 'D', 'A', 'T'};
 constexpr uint8_t kFlagEncrypted = 0x01;
 constexpr uint8_t kFlagCompressed = 0x02;
 constexpr uint8_t kKnownFlags = kFlagEncrypted | kFlagCompressed;
-// Compressing tiny payloads costs more than it saves.
-constexpr size_t kMinCompressBytes = 128;
+// Below this, decompressing (zstd rebuilds its entropy tables per frame) costs more time on every
+// hit than the few hundred bytes it saves: measured as 78% of opening a 1 KB envelope.
+constexpr size_t kMinCompressBytes = 2048;
 // Level 1: entries are re-fetchable data on a hot path; speed over the last few percent.
 constexpr int kZstdLevel = 1;
 
