@@ -335,3 +335,56 @@ TEST(MemoryOnlyModeTest, NeedsNoStoreAndNoKey) {
 
 }  // namespace
 }  // namespace cachedata
+
+namespace cachedata {
+namespace {
+
+class StaleRulesTest : public GetFlowTest {
+ protected:
+  void cache_with(const std::string& cache_control) {
+    origin.respond = [cache_control](const Request&, const Validators&) {
+      return ok_response("first", {{"Cache-Control", cache_control}});
+    };
+    ASSERT_EQ(get().source(), DataSource::kOriginal);
+    origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  }
+};
+
+TEST_F(StaleRulesTest, MustRevalidateIsNeverServedStale) {
+  cache_with("max-age=10, must-revalidate");
+  clock.advance(seconds(11));
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kErrorOriginal);
+  EXPECT_EQ(r.error(), "down");
+}
+
+TEST_F(StaleRulesTest, NoCacheIsNeverServedWithoutValidation) {
+  cache_with("no-cache");
+  EXPECT_EQ(get().source(), DataSource::kErrorOriginal);
+  EXPECT_EQ(origin.calls, 2);
+}
+
+TEST_F(StaleRulesTest, OverrideOriginExpiryIgnoresMustRevalidate) {
+  profile.override_origin_expiry = true;
+  cache_with("max-age=10, must-revalidate");
+  clock.advance(seconds(61));
+  EXPECT_EQ(get().source(), DataSource::kErrorCache);
+}
+
+TEST_F(StaleRulesTest, StaleIfErrorWindowServesStaleWithoutTheProfileExtension) {
+  profile.stale_on_error = seconds(0);
+  cache_with("max-age=1, stale-if-error=60");
+  clock.advance(seconds(30));
+  GetResult within = get();
+  EXPECT_EQ(within.source(), DataSource::kErrorCache);
+  EXPECT_EQ(within.body(), "first");
+  EXPECT_EQ(origin.calls, 2);
+  // Not extended: the next call asks the source again, and past the window gets the error.
+  EXPECT_EQ(get().source(), DataSource::kErrorCache);
+  EXPECT_EQ(origin.calls, 3);
+  clock.advance(seconds(40));
+  EXPECT_EQ(get().source(), DataSource::kErrorOriginal);
+}
+
+}  // namespace
+}  // namespace cachedata

@@ -37,7 +37,8 @@ struct Profile {
   std::chrono::seconds negative_ttl{10};
 
   // Origin headers kept in the entry (names, any case). Empty: keep all. The validators
-  // (ETag, Last-Modified) and Content-Type are always kept, since the cache needs them.
+  // (ETag, Last-Modified), Content-Type and the freshness headers (Cache-Control, Expires) are
+  // always kept, since the cache needs them.
   std::vector<std::string> retain_headers;
 
   // Request headers that are part of the id (names, any case). Empty: all request headers.

@@ -195,8 +195,10 @@ struct GetFlow {
     if (profile.retain_headers.empty()) return origin;
     Headers kept;
     for (const auto& [name, value] : origin) {
+      // The cache's own rules need the validators and the freshness directives.
       bool keep = iequals(name, "etag") || iequals(name, "last-modified") ||
-                  iequals(name, "content-type") ||
+                  iequals(name, "content-type") || iequals(name, "cache-control") ||
+                  iequals(name, "expires") ||
                   std::any_of(profile.retain_headers.begin(), profile.retain_headers.end(),
                               [&](const std::string& h) { return iequals(h, name); });
       if (keep) kept.add(name, value);
@@ -258,11 +260,14 @@ struct GetFlow {
                             : "origin answered " + std::to_string(response.status_code);
       if (response.is_not_modified()) why = "origin answered 304 to a request without validators";
       c.logger.log(LogLevel::kInfo, "source failed: " + why);
-      if (stale && profile.stale_on_error.count() > 0) {
-        int64_t expires = core::stale_extension(profile, now);
-        extend(*stale, expires);
-        c.count(c.counters.stale_served);
-        return finish(DataSource::kErrorCache, stale->entry, expires, why);
+      if (stale) {
+        auto decision =
+            core::decide_stale_on_failure(profile, stale->entry->headers, stale->expires, now);
+        if (decision.serve) {
+          if (decision.expires != stale->expires) extend(*stale, decision.expires);
+          c.count(c.counters.stale_served);
+          return finish(DataSource::kErrorCache, stale->entry, decision.expires, why);
+        }
       }
       auto failure = std::make_shared<Entry>();
       failure->kind = EntryKind::kFailure;

@@ -106,6 +106,26 @@ int64_t stale_extension(const Profile& profile, TimePoint now) {
   return to_unix_seconds(now) + profile.stale_on_error.count();
 }
 
+StaleDecision decide_stale_on_failure(const Profile& profile, const Headers& stored_headers,
+                                      int64_t expires, TimePoint now) {
+  const int64_t now_s = to_unix_seconds(now);
+  const bool profile_allows = profile.stale_on_error.count() > 0;
+  if (profile.override_origin_expiry) {
+    return profile_allows ? StaleDecision{true, stale_extension(profile, now), "stale-on-error"}
+                          : StaleDecision{false, expires, "stale-on-error disabled"};
+  }
+  auto cc_text = stored_headers.get_combined("cache-control");
+  CacheControl cc = cc_text ? parse_cache_control(*cc_text) : CacheControl{};
+  // RFC 9111 §5.2.2.2 / §5.2.2.4: never served stale, and never without a validation.
+  if (cc.must_revalidate) return {false, expires, "must-revalidate"};
+  if (cc.no_cache) return {false, expires, "no-cache"};
+  if (profile_allows) return {true, stale_extension(profile, now), "stale-on-error"};
+  if (cc.stale_if_error && now_s <= expires + *cc.stale_if_error) {
+    return {true, expires, "stale-if-error"};  // RFC 5861 §4: within the window, not extended
+  }
+  return {false, expires, "stale-on-error disabled"};
+}
+
 int64_t negative_expiry(const Profile& profile, TimePoint now) {
   return to_unix_seconds(now) + profile.negative_ttl.count();
 }

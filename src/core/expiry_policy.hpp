@@ -40,6 +40,18 @@ Result<ExpiryDecision> decide_expiry(const Profile& profile, int status_code,
 // Expiry of a stale entry served after an origin failure (error:cache).
 int64_t stale_extension(const Profile& profile, TimePoint now);
 
+// Whether an expired answer may be served when the source fails, and its new expiry if so.
+struct StaleDecision {
+  bool serve = false;
+  int64_t expires = 0;  // unchanged when only the origin's stale-if-error window allows it
+  const char* rule = "";
+};
+// The profile's stale_on_error allows it, unless the origin (not overridden) said
+// must-revalidate or no-cache; the origin's stale-if-error=N allows it for N seconds past the
+// expiry even when the profile does not.
+StaleDecision decide_stale_on_failure(const Profile& profile, const Headers& stored_headers,
+                                      int64_t expires, TimePoint now);
+
 // Expiry of a remembered origin failure.
 int64_t negative_expiry(const Profile& profile, TimePoint now);
 
