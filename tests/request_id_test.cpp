@@ -185,6 +185,11 @@ TEST(RequestIdTest, RejectsRequestsWithoutAnEndpoint) {
   EXPECT_FALSE(core::request_id(keyring.current().id_mac, Profile{}, Request::get("not a url")));
   EXPECT_FALSE(
       core::request_id(keyring.current().id_mac, Profile{}, Request::get("ftp://h.example/x")));
+  // Found by the URL fuzzer: a port without a host once passed as an empty host.
+  for (const char* no_host : {"https://:443/x", "http://:80", "https://:/x", "https:///x"}) {
+    EXPECT_FALSE(core::request_id(keyring.current().id_mac, Profile{}, Request::get(no_host)))
+        << no_host;
+  }
 }
 
 }  // namespace

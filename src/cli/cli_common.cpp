@@ -57,7 +57,7 @@ Result<std::shared_ptr<Store>> open_store_only(const StoreOptions& options) {
   if (config->store == Config::StoreKind::kMemoryOnly) {
     return Status::invalid_argument("the memory tier lives in one process: nothing to inspect");
   }
-  return store::open_configured_store(*config);
+  return store::open_configured_store(*config, store::OpenMode::kInspect);
 }
 
 std::string iso8601(std::chrono::system_clock::time_point t) {

@@ -4,6 +4,7 @@
 
 #include "cachedata/http_fetcher.hpp"
 #include "cli/cli_common.hpp"
+#include "core/url.hpp"
 
 namespace cachedata::cli {
 namespace {
@@ -50,6 +51,8 @@ int run_get(const GetOptions& o) {
     profile.time_zone = o.tz;
   }
   if (Status s = profile.validate(); !s) return fail(s);
+  // A URL that cannot be fetched is a usage error, found before any store or key is touched.
+  if (auto target = core::resolve_target(request); !target) return fail(target.status());
 
   auto cache = open_cache(o.store);
   if (!cache) return fail(cache.status());

@@ -21,7 +21,15 @@ int run_purge(const PurgeOptions& o) {
     return fail(Status::invalid_argument("give exactly one of URL, --expired or --all"));
   }
   if (!o.url.empty()) {
-    auto cache = open_cache(o.store);
+    auto config = make_config(o.store);
+    if (!config) return fail(config.status());
+    // Purging must not create a key: without one, nothing was ever cached under it.
+    config->create_key_file = false;
+    auto cache = Cache::open(std::move(config).value());
+    if (!cache && cache.status().code() == Status::Code::kNotFound) {
+      std::printf("nothing to purge: %s\n", cache.status().message().c_str());
+      return 0;
+    }
     if (!cache) return fail(cache.status());
     Request request = Request::get(o.url);
     request.method = o.method;

@@ -13,8 +13,11 @@ int main(int argc, char** argv) {
   cachedata::cli::register_stats(app);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // a command ran: its own exit code
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every usage error exits 2, whatever CLI11's own code is.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   return 0;
 }

@@ -123,6 +123,10 @@ Result<Target> resolve_target(const Request& request) {
     t.host = normal_host(t.scheme, request.host);
     t.path = request.path;
   }
+  if (t.host.empty() || t.host.front() == ':') {
+    return Status::invalid_argument("request has no host: " +
+                                    (request.uri.empty() ? request.host : request.uri));
+  }
   if (t.path.empty()) t.path.push_back('/');
   if (t.path.front() != '/') t.path = std::string("/").append(t.path);
   t.params.insert(t.params.end(), request.params.begin(), request.params.end());

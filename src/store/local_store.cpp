@@ -349,8 +349,10 @@ class LocalStore final : public Store {
   void start(std::unique_ptr<Connection> first) {
     pool_.give_back(std::move(first));
     int64_t now = now_seconds();
-    (void)sweep(now);  // best effort: a busy store is swept by a later put
-    remove_orphan_files();
+    if (options_.sweep_on_open) {
+      (void)sweep(now);  // best effort: a busy store is swept by a later put
+      remove_orphan_files();
+    }
     next_sweep_.store(now + kSweepIntervalSeconds);
   }
 
@@ -812,6 +814,12 @@ Result<std::unique_ptr<Store>> open_local_store(LocalStoreOptions options) {
   auto fail = [&options](const Status& s) {
     return with_code(s.code(), "local store " + options.dir + ": " + s.message());
   };
+  if (!options.create_if_missing) {
+    struct stat st;
+    if (::stat((options.dir + "/" + kDbFileName).c_str(), &st) != 0) {
+      return Status::not_found("no local store in " + options.dir);
+    }
+  }
   if (Status s = make_dirs(options.dir); !s) return fail(s);
   if (Status s = make_dir(options.dir + "/" + kBlobDirName); !s) return fail(s);
   // Created here, not by SQLite, to set its mode; SQLite gives -wal and -shm the same mode.

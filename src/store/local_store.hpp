@@ -27,11 +27,15 @@
 namespace cachedata::store {
 
 struct LocalStoreOptions {
-  std::string dir;                          // created (0700) when missing
-  uint64_t max_bytes = 1ull << 30;          // cap on the envelope bytes held; 0: unbounded
-  uint64_t inline_max_bytes = 128ull << 10; // larger envelopes go to files
+  std::string dir;                           // created (0700) when missing
+  uint64_t max_bytes = 1ull << 30;           // cap on the envelope bytes held; 0: unbounded
+  uint64_t inline_max_bytes = 128ull << 10;  // larger envelopes go to files
   // Clock for last-access and sweeping (unix seconds). Empty: the system clock.
   std::function<int64_t()> now_seconds;
+  // Tools that only look (inspect, stats, purge --expired) open without creating a store and
+  // without the sweep an open otherwise does, so they report what is there.
+  bool create_if_missing = true;
+  bool sweep_on_open = true;
 };
 
 Result<std::unique_ptr<Store>> open_local_store(LocalStoreOptions options);

@@ -5,7 +5,7 @@
 
 namespace cachedata::store {
 
-Result<std::shared_ptr<Store>> open_configured_store(const Config& config) {
+Result<std::shared_ptr<Store>> open_configured_store(const Config& config, OpenMode mode) {
   switch (config.store) {
     case Config::StoreKind::kMemoryOnly:
       return std::shared_ptr<Store>();
@@ -16,6 +16,8 @@ Result<std::shared_ptr<Store>> open_configured_store(const Config& config) {
       options.dir = config.resolved_store_dir();
       options.max_bytes = config.local_max_bytes;
       options.inline_max_bytes = config.local_inline_max_bytes;
+      options.create_if_missing = mode == OpenMode::kUse;
+      options.sweep_on_open = mode == OpenMode::kUse;
       if (config.clock) {
         auto clock = config.clock;
         options.now_seconds = [clock] { return core::to_unix_seconds(clock()); };
