@@ -60,6 +60,19 @@ Result<std::shared_ptr<Store>> open_store_only(const StoreOptions& options) {
   return store::open_configured_store(*config, store::OpenMode::kInspect);
 }
 
+Status add_header_options(const std::vector<std::string>& options, Request& request) {
+  for (const std::string& h : options) {
+    size_t colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      return Status::invalid_argument("-H '" + h + "' is not of the form 'Name: value'");
+    }
+    std::string value = h.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    request.headers.add(h.substr(0, colon), value);
+  }
+  return Status::ok();
+}
+
 std::string iso8601(std::chrono::system_clock::time_point t) {
   return date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(t));
 }

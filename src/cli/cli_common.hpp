@@ -25,6 +25,9 @@ Result<std::unique_ptr<Cache>> open_cache(const StoreOptions& options);
 // Opens the store alone: no key is needed to list or count entries.
 Result<std::shared_ptr<Store>> open_store_only(const StoreOptions& options);
 
+// Adds each -H 'Name: value' to the request; an argument without a name and a colon is an error.
+Status add_header_options(const std::vector<std::string>& options, Request& request);
+
 std::string iso8601(std::chrono::system_clock::time_point t);
 std::string iso8601(int64_t unix_seconds);
 std::string human_bytes(uint64_t bytes);

@@ -31,15 +31,7 @@ int run_get(const GetOptions& o) {
   request.method = o.method;
   request.body = o.body;
   request.force_refresh = o.force_refresh;
-  for (const std::string& h : o.headers) {
-    size_t colon = h.find(':');
-    if (colon == std::string::npos || colon == 0) {
-      return fail(Status::invalid_argument("-H '" + h + "' is not of the form 'Name: value'"));
-    }
-    std::string value = h.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(" \t"));
-    request.headers.add(h.substr(0, colon), value);
-  }
+  if (Status s = add_header_options(o.headers, request); !s) return fail(s);
   Profile profile;
   profile.ttl = std::chrono::seconds(o.ttl);
   profile.stale_on_error = std::chrono::seconds(o.stale_on_error);

@@ -33,13 +33,7 @@ int run_purge(const PurgeOptions& o) {
     if (!cache) return fail(cache.status());
     Request request = Request::get(o.url);
     request.method = o.method;
-    for (const std::string& h : o.headers) {
-      size_t colon = h.find(':');
-      if (colon == std::string::npos) return fail(Status::invalid_argument("bad header: " + h));
-      std::string value = h.substr(colon + 1);
-      value.erase(0, value.find_first_not_of(" \t"));
-      request.headers.add(h.substr(0, colon), value);
-    }
+    if (Status s = add_header_options(o.headers, request); !s) return fail(s);
     if (Status s = (*cache)->purge(Profile{}, request); !s) return fail(s);
     std::printf("purged %s\n", o.url.c_str());
     return 0;

@@ -3,16 +3,10 @@
 #include <algorithm>
 
 #include "cachedata/headers.hpp"
+#include "crypto/hex.hpp"
 
 namespace cachedata::core {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 void parse_query(std::string_view query, QueryParams& out) {
   out.reserve(static_cast<size_t>(std::count(query.begin(), query.end(), '&')) + 1);
@@ -52,7 +46,7 @@ std::string percent_decode(std::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+      int hi = crypto::hex_digit_value(s[i + 1]), lo = crypto::hex_digit_value(s[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out.push_back(static_cast<char>(hi << 4 | lo));
         i += 2;
