@@ -255,7 +255,8 @@ struct GetFlow {
 
     if (response.is_failure() || response.is_not_modified()) {
       c.count(c.counters.origin_failures);
-      std::string why = response.status_code == 0
+      // The fetcher's own account (attempts, deadline) when it gives one.
+      std::string why = !response.error.empty()
                             ? response.error
                             : "origin answered " + std::to_string(response.status_code);
       if (response.is_not_modified()) why = "origin answered 304 to a request without validators";

@@ -100,7 +100,8 @@ std::string HttpReply::header(std::string_view name) const {
 }
 
 HttpReply http_request(const std::string& method, const std::string& url,
-                       const std::vector<std::string>& headers, std::chrono::milliseconds timeout) {
+                       const std::vector<std::string>& headers, std::chrono::milliseconds timeout,
+                       const std::string& body) {
   static std::once_flag curl_init;
   std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 
@@ -124,9 +125,11 @@ HttpReply http_request(const std::string& method, const std::string& url,
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply);
   if (method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-  } else if (method == "POST" || method == "PUT" || method == "PATCH") {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");  // an empty body, with Content-Length: 0
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, 0L);
+  } else if (method == "POST" || method == "PUT" || method == "PATCH" ||
+             (method == "DELETE" && !body.empty())) {
+    // The body as bytes (possibly empty, then with Content-Length: 0).
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     if (method != "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
   } else if (method != "GET") {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());

@@ -34,10 +34,12 @@ struct HttpReply {
   std::string header(std::string_view name) const;
 };
 
-// A direct HTTP request with libcurl: no cache involved. `headers` are "Name: value" lines.
+// A direct HTTP request with libcurl: no cache involved, no redirect followed, no body decoded.
+// `headers` are "Name: value" lines; `body` is sent with POST, PUT, PATCH and DELETE.
 HttpReply http_request(const std::string& method, const std::string& url,
                        const std::vector<std::string>& headers = {},
-                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                       std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                       const std::string& body = {});
 
 class OriginProcess {
  public:

@@ -32,20 +32,52 @@
 //         marker=S          put S in the body
 //         header_<Name>=V   add the response header Name: V
 //       Every response carries a Date header.
-//   GET /fail-then-ok/<name>?n=N   the first N hits (default 1) answer 503, later ones are
-//                                  /resource/<name> (same parameters)
+//   GET|POST|PUT|DELETE|PATCH /fail-then-ok/<name>?n=N
+//       the first N hits (default 1) fail, later ones are /resource/<name> (same parameters).
+//       fail_status=S (400..599, default 503) is the failing status; retry_after=V adds
+//       Retry-After: V (verbatim) to the failures.
 //   GET /hang                      does not answer for 120 s, or until the server stops
+//   any method /echo               200 {"method":..., "path":..., "query":"<raw query>",
+//       "headers":{"<lower-case name>":"<value>", ...}, "body":..., "body_hex":"<hex>",
+//       "body_size":N, "remote_port":N, "hit":N}: what the client sent. Repeated headers are
+//       joined with ", ". "body" holds the bytes as a JSON string with every byte >= 0x80
+//       written as \u00XX (read it as Latin-1); "body_hex" is exact. remote_port tells the
+//       connections apart (the same port twice: one kept-alive connection). delay_ms=N, status=N.
+//   any method /redirect/<n>?to=<path>&code=C&relative=R
+//       answers C (300..399, default 302) with a Location one step down the chain:
+//       /redirect/<n-1>?<same query> for n > 1, then `to` (default /echo; an http(s):// URL is
+//       used verbatim). R: absent or 0 gives an absolute http://<Host>/... Location, 1 a
+//       path-absolute one ("/redirect/1?..."), "path" a path-relative one ("1?...", "../echo").
+//   any method /redirect-loop?code=C   answers C (default 302) with Location: /redirect-loop
+//       (same query): a redirect loop.
+//   GET /gzip/<name>, /deflate/<name>, /br/<name>?size=N&binary=1
+//       N bytes (default 4096) of the deterministic body below, encoded with that coding when the
+//       request's Accept-Encoding allows it (else sent as is); X-Origin-Encoding says which was
+//       used. Content-Type application/octet-stream, Vary: Accept-Encoding.
+//   GET /large?size=N&binary=1&chunked=1
+//       N bytes (default 1 MiB, at most 256 MiB) of the deterministic body, streamed in 64 KiB
+//       pieces (never held whole in memory); chunked=1: chunked, without a Content-Length.
+//   any method /status/<code>?retry_after=V&delay_ms=N
+//       answers <code> (100..599) with {"status":<code>,"hit":N} (no body for 1xx, 204, 304);
+//       retry_after adds Retry-After: V (verbatim, malformed values too).
+//   GET /slow-body?chunks=N&chunk_size=B&interval_ms=T
+//       sends the headers (Content-Length N*B) at once, then N pieces of B bytes of the
+//       deterministic body, T ms apart (defaults 10, 10, 100): a body that trickles.
 //   GET /_hits                     {"<path>": <hits>, ...} for every path hit since the last reset
 //   GET /_hits/<path...>           the hits of /<path...>, as a plain number
 //   POST /_reset                   zero all hit counters
 //   POST /_shutdown                stop the server
 // Routes whose path starts with "/_" are control routes: they are not counted and not delayed.
+// The deterministic body: byte i is "abcdefghijklmnopqrstuvwxyz0123456789\n"[i % 37], or with
+// binary=1 the byte i % 256 (NUL and bytes over 0x7f included). Keep-alive connections serve up
+// to 1000 requests and close after 1 s idle.
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -118,6 +150,10 @@ struct Origin {
     }
   }
 };
+
+// The deterministic body (see the routes above) and how much of it /large writes at a time.
+constexpr std::string_view kPattern = "abcdefghijklmnopqrstuvwxyz0123456789\n";
+constexpr size_t kPiece = 64 << 10;
 
 // ---- small helpers ------------------------------------------------------------------------------
 
@@ -263,7 +299,6 @@ void handle_resource(Origin& origin, const Request& req, Response& res, long hit
   res.status = static_cast<int>(*status);
   if (res.status < 200 || res.status == 204 || res.status == 304) return;  // no body allowed
   if (*size >= 0) {
-    static constexpr std::string_view kPattern = "abcdefghijklmnopqrstuvwxyz0123456789\n";
     std::string body = marker.substr(0, static_cast<size_t>(*size));
     while (body.size() < static_cast<size_t>(*size)) {
       body += kPattern.substr(0, static_cast<size_t>(*size) - body.size());
@@ -290,10 +325,13 @@ void handle_fail_then_ok(Origin& origin, const Request& req, Response& res, long
   if (!failures) return;
   if (hit > *failures) return handle_resource(origin, req, res, hit);
   auto delay = int_param(req, res, "delay_ms", origin.options.default_delay_ms, 0, 3'600'000);
-  if (!delay) return;
+  auto fail_status = int_param(req, res, "fail_status", 503, 400, 599);
+  if (!delay || !fail_status) return;
   origin.sleep_ms(*delay);
-  res.status = 503;
+  res.status = static_cast<int>(*fail_status);
   res.set_header("Date", http_date_now());
+  if (req.has_param("retry_after"))
+    res.set_header("Retry-After", req.get_param_value("retry_after"));
   res.set_content("{\"name\":" + json_string(req.matches[1].str()) +
                       ",\"hit\":" + std::to_string(hit) + ",\"error\":\"planned failure\"}\n",
                   "application/json");
@@ -302,6 +340,274 @@ void handle_fail_then_ok(Origin& origin, const Request& req, Response& res, long
 void handle_hang(Origin& origin, const Request&, Response& res, long) {
   origin.sleep_ms(120'000);
   answer_text(res, 504, "hung for as long as it could\n");
+}
+
+// ---- bodies, encodings --------------------------------------------------------------------------
+
+// Bytes [offset, offset + n) of the deterministic body (see the routes above).
+std::string deterministic_bytes(size_t offset, size_t n, bool binary) {
+  std::string out(n, '\0');
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = binary ? static_cast<char>((offset + i) & 0xff) : kPattern[(offset + i) % 37];
+  }
+  return out;
+}
+
+// JSON string of arbitrary bytes: valid JSON whatever the bytes, each byte >= 0x80 as \u00XX.
+std::string json_bytes(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x",
+                    static_cast<unsigned>(static_cast<unsigned char>(c)));
+      out += buf;
+    } else {
+      const std::string one = json_string(std::string_view(&c, 1));
+      out.append(one, 1, one.size() - 2);  // without its quotes
+    }
+  }
+  return out + "\"";
+}
+
+std::string hex(std::string_view s) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size() * 2);
+  for (unsigned char c : s) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 0xf];
+  }
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// True if the Accept-Encoding header value allows `coding` (listed, or "*", with q != 0).
+bool accepts_encoding(const std::string& header, std::string_view coding) {
+  bool star = false;
+  std::string_view rest = header;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    std::string_view params;
+    if (size_t semi = item.find(';'); semi != std::string_view::npos) {
+      params = item.substr(semi + 1);
+      item = item.substr(0, semi);
+    }
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    std::string p = lower(params);
+    p.erase(std::remove(p.begin(), p.end(), ' '), p.end());
+    const bool refused =
+        p.rfind("q=0", 0) == 0 && p.find_first_of("123456789", 3) == std::string::npos;
+    const std::string name = lower(item);
+    if (name == coding) return !refused;
+    if (name == "*") star = !refused;
+  }
+  return star;
+}
+
+uint32_t adler32(std::string_view data) {
+  uint32_t a = 1, b = 0;
+  for (unsigned char c : data) {
+    a = (a + c) % 65521;
+    b = (b + a) % 65521;
+  }
+  return (b << 16) | a;
+}
+
+// `body` encoded with `coding` ("gzip", "deflate" or "br"), with httplib's own compressors.
+// "deflate" is the zlib format (RFC 1950), built from the gzip stream: its raw deflate data
+// between the 10-byte header and the 8-byte trailer, framed by a zlib header and Adler-32.
+std::optional<std::string> encode(std::string_view coding, const std::string& body) {
+  std::string out;
+  auto sink = [&out](const char* data, size_t n) {
+    out.append(data, n);
+    return true;
+  };
+  if (coding == "br") {
+    httplib::detail::brotli_compressor br;
+    if (!br.compress(body.data(), body.size(), true, sink)) return std::nullopt;
+    return out;
+  }
+  httplib::detail::gzip_compressor gz;
+  if (!gz.compress(body.data(), body.size(), true, sink)) return std::nullopt;
+  if (coding == "gzip") return out;
+  // gzip without optional fields (FLG = 0) has a 10-byte header.
+  if (out.size() < 18 || out[3] != 0) return std::nullopt;
+  std::string zlib = "\x78\x9c";
+  zlib.append(out, 10, out.size() - 18);
+  const uint32_t sum = adler32(body);
+  for (int shift = 24; shift >= 0; shift -= 8) zlib += static_cast<char>((sum >> shift) & 0xff);
+  return zlib;
+}
+
+// The raw query string of a request ("a=1&b=2"), as the client sent it.
+std::string raw_query(const Request& req) {
+  const size_t q = req.target.find('?');
+  return q == std::string::npos ? std::string() : req.target.substr(q + 1);
+}
+
+// ---- more routes --------------------------------------------------------------------------------
+
+void handle_echo(Origin& origin, const Request& req, Response& res, long hit) {
+  auto delay = int_param(req, res, "delay_ms", 0, 0, 3'600'000);
+  auto status = int_param(req, res, "status", 200, 200, 599);
+  if (!delay || !status) return;
+  origin.sleep_ms(*delay);
+  std::map<std::string, std::string> headers;
+  for (const auto& [name, value] : req.headers) {
+    // httplib adds these itself; they were not sent.
+    if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
+        name == "LOCAL_PORT") {
+      continue;
+    }
+    std::string& joined = headers[lower(name)];
+    joined += joined.empty() ? value : ", " + value;
+  }
+  std::string json = "{\"method\":" + json_string(req.method) +
+                     ",\"path\":" + json_bytes(req.path) +
+                     ",\"query\":" + json_bytes(raw_query(req)) + ",\"headers\":{";
+  bool first = true;
+  for (const auto& [name, value] : headers) {
+    if (!first) json += ",";
+    first = false;
+    json += json_bytes(name) + ":" + json_bytes(value);
+  }
+  json += "},\"body\":" + json_bytes(req.body) + ",\"body_hex\":\"" + hex(req.body) +
+          "\",\"body_size\":" + std::to_string(req.body.size()) +
+          ",\"remote_port\":" + std::to_string(req.remote_port) +
+          ",\"hit\":" + std::to_string(hit) + "}\n";
+  res.status = static_cast<int>(*status);
+  if (res.status == 204 || res.status == 304) return;
+  res.set_content(json, "application/json");
+}
+
+void answer_redirect(Response& res, long code, const std::string& location) {
+  res.status = static_cast<int>(code);
+  res.set_header("Location", location);
+  res.set_content("redirecting to " + location + "\n", "text/plain");
+}
+
+void handle_redirect(Origin&, const Request& req, Response& res, long) {
+  auto n = parse_long(req.matches[1].str());
+  if (!n || *n < 1 || *n > 1000) return answer_text(res, 400, "bad redirect count\n");
+  auto code = int_param(req, res, "code", 302, 300, 399);
+  if (!code) return;
+  const std::string relative = req.get_param_value("relative");
+  const std::string query = raw_query(req);
+  std::string to = req.has_param("to") ? req.get_param_value("to") : "/echo";
+  if (to.empty() ||
+      (to.front() != '/' && to.rfind("http://", 0) != 0 && to.rfind("https://", 0) != 0)) {
+    return answer_text(res, 400, "bad query parameter to=" + to + "\n");
+  }
+  const bool absolute_target = to.front() != '/';
+  std::string location;
+  if (*n > 1) {
+    const std::string step = std::to_string(*n - 1) + (query.empty() ? "" : "?" + query);
+    location = relative == "path" ? step : "/redirect/" + step;
+  } else if (absolute_target) {
+    location = to;
+  } else {
+    location = relative == "path" ? ".." + to : to;
+  }
+  if ((relative.empty() || relative == "0") && location.front() == '/') {
+    location = "http://" + req.get_header_value("Host") + location;
+  }
+  answer_redirect(res, *code, location);
+}
+
+void handle_redirect_loop(Origin&, const Request& req, Response& res, long) {
+  auto code = int_param(req, res, "code", 302, 300, 399);
+  if (!code) return;
+  const std::string query = raw_query(req);
+  answer_redirect(res, *code, "/redirect-loop" + (query.empty() ? "" : "?" + query));
+}
+
+void handle_encoded(Origin&, const Request& req, Response& res, long) {
+  const std::string coding = req.matches[1];
+  auto size = int_param(req, res, "size", 4096, 0, 64L << 20);
+  if (!size) return;
+  std::string body =
+      deterministic_bytes(0, static_cast<size_t>(*size), req.get_param_value("binary") == "1");
+  res.set_header("Vary", "Accept-Encoding");
+  std::string used = "identity";
+  if (accepts_encoding(req.get_header_value("Accept-Encoding"), coding)) {
+    auto encoded = encode(coding, body);
+    if (!encoded) return answer_text(res, 500, "cannot encode with " + coding + "\n");
+    body = std::move(*encoded);
+    used = coding;
+    res.set_header("Content-Encoding", coding);
+  }
+  res.set_header("X-Origin-Encoding", used);
+  // application/octet-stream: httplib compresses only text-like types, so it leaves this alone.
+  res.set_content(body, "application/octet-stream");
+}
+
+void handle_large(Origin&, const Request& req, Response& res, long) {
+  auto size = int_param(req, res, "size", 1L << 20, 0, 256L << 20);
+  if (!size) return;
+  const bool binary = req.get_param_value("binary") == "1";
+  const size_t total = static_cast<size_t>(*size);
+  if (req.get_param_value("chunked") == "1") {
+    res.set_chunked_content_provider(
+        "application/octet-stream", [total, binary](size_t offset, httplib::DataSink& sink) {
+          if (offset >= total) {
+            sink.done();
+            return true;
+          }
+          const std::string piece =
+              deterministic_bytes(offset, std::min(kPiece, total - offset), binary);
+          return sink.write(piece.data(), piece.size());
+        });
+    return;
+  }
+  res.set_content_provider(total, "application/octet-stream",
+                           [binary](size_t offset, size_t length, httplib::DataSink& sink) {
+                             const std::string piece =
+                                 deterministic_bytes(offset, std::min(kPiece, length), binary);
+                             return sink.write(piece.data(), piece.size());
+                           });
+}
+
+void handle_status(Origin& origin, const Request& req, Response& res, long hit) {
+  auto code = parse_long(req.matches[1].str());
+  if (!code || *code < 100 || *code > 599) return answer_text(res, 400, "bad status\n");
+  auto delay = int_param(req, res, "delay_ms", origin.options.default_delay_ms, 0, 3'600'000);
+  if (!delay) return;
+  origin.sleep_ms(*delay);
+  res.status = static_cast<int>(*code);
+  res.set_header("Date", http_date_now());
+  if (req.has_param("retry_after"))
+    res.set_header("Retry-After", req.get_param_value("retry_after"));
+  if (res.status < 200 || res.status == 204 || res.status == 304) return;
+  res.set_content(
+      "{\"status\":" + std::to_string(*code) + ",\"hit\":" + std::to_string(hit) + "}\n",
+      "application/json");
+}
+
+void handle_slow_body(Origin& origin, const Request& req, Response& res, long) {
+  auto chunks = int_param(req, res, "chunks", 10, 1, 100'000);
+  auto chunk_size = int_param(req, res, "chunk_size", 10, 1, 1L << 20);
+  auto interval = int_param(req, res, "interval_ms", 100, 0, 3'600'000);
+  if (!chunks || !chunk_size || !interval) return;
+  const size_t piece = static_cast<size_t>(*chunk_size);
+  const long pause = *interval;
+  Origin* o = &origin;
+  res.set_content_provider(
+      static_cast<size_t>(*chunks) * piece, "application/octet-stream",
+      [o, piece, pause](size_t offset, size_t length, httplib::DataSink& sink) {
+        if (offset > 0) o->sleep_ms(pause);
+        if (o->stopping) return false;
+        const std::string bytes = deterministic_bytes(offset, std::min(piece, length), false);
+        return sink.write(bytes.data(), bytes.size());
+      });
 }
 
 void handle_hits(Origin& origin, const Request&, Response& res, long) {
@@ -334,11 +640,21 @@ struct Route {
   RouteHandler handler;
 };
 
+// GET also serves HEAD.
+const std::vector<const char*> kAllMethods = {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+
 // Every route the origin serves. Control routes (path "/_...") are neither counted nor delayed.
 const std::vector<Route> kRoutes = {
     {{"GET", "POST", "PUT", "DELETE", "PATCH"}, "/resource/(.+)", handle_resource},
-    {{"GET"}, "/fail-then-ok/(.+)", handle_fail_then_ok},
+    {{"GET", "POST", "PUT", "DELETE", "PATCH"}, "/fail-then-ok/(.+)", handle_fail_then_ok},
     {{"GET"}, "/hang", handle_hang},
+    {kAllMethods, "/echo", handle_echo},
+    {kAllMethods, "/redirect/([0-9]+)", handle_redirect},
+    {kAllMethods, "/redirect-loop", handle_redirect_loop},
+    {{"GET"}, "/(gzip|deflate|br)/(.+)", handle_encoded},
+    {{"GET"}, "/large", handle_large},
+    {kAllMethods, "/status/([0-9]+)", handle_status},
+    {{"GET"}, "/slow-body", handle_slow_body},
     {{"GET"}, "/_hits", handle_hits},
     {{"GET"}, "/_hits(/.*)", handle_hits_of_path},
     {{"POST"}, "/_reset", handle_reset},
@@ -359,6 +675,7 @@ void register_routes(httplib::Server& server, Origin& origin) {
       if (method == "PUT") server.Put(route.pattern, handler);
       if (method == "DELETE") server.Delete(route.pattern, handler);
       if (method == "PATCH") server.Patch(route.pattern, handler);
+      if (method == "OPTIONS") server.Options(route.pattern, handler);
     }
   }
 }
@@ -436,6 +753,8 @@ int main(int argc, char** argv) {
   const int threads = origin.options.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_keep_alive_timeout(1);  // idle keep-alive connections must not delay a stop
+  // A client that reuses its connection (as the fetcher does) keeps it for many requests.
+  server.set_keep_alive_max_count(1000);
   if (origin.options.log) {
     server.set_logger([](const Request& req, const Response& res) {
       std::fprintf(stderr, "cachedata_origin: %s %s -> %d\n", req.method.c_str(),
