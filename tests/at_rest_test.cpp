@@ -90,3 +90,58 @@ TEST(AtRestTest, TheSameKeyFileIsReusedAcrossOpens) {
 
 }  // namespace
 }  // namespace cachedata
+
+namespace cachedata {
+namespace {
+
+TEST(AtRestTest, PreviousKeysDoNotDisplaceTheKeyFile) {
+  // Configuring previous keys (after a rotation) must leave the store's own key current.
+  testing::TempDir dir;
+  Config config;
+  config.store_dir = dir.path();
+  config.log_level = LogLevel::kOff;
+  testing::CountingFetcher origin;
+  origin.respond = [](const Request&, const Validators&) { return testing::ok_response("x"); };
+  Request r = Request::get("https://api.example.com/x");
+  Cache::open(config).value()->get(Profile{}, r, origin.fetcher());
+  config.previous_keys = {DataKey::generate()};
+  auto cache = Cache::open(config).value();
+  EXPECT_EQ(cache->key_file_path(), dir.path() + "/data.key");
+  EXPECT_EQ(cache->get(Profile{}, r, origin.fetcher()).source(), DataSource::kCache);
+  EXPECT_EQ(origin.calls, 1);
+}
+
+}  // namespace
+}  // namespace cachedata
+
+namespace cachedata {
+namespace {
+
+TEST(AtRestTest, KeyFileWritableByOthersIsRefused) {
+  testing::TempDir dir;
+  Config config;
+  config.store_dir = dir.path();
+  config.log_level = LogLevel::kOff;
+  { ASSERT_TRUE(Cache::open(config)); }
+  ASSERT_EQ(::chmod((dir.path() + "/data.key").c_str(), 0666), 0);
+  auto cache = Cache::open(config);
+  ASSERT_FALSE(cache);
+  EXPECT_NE(cache.status().message().find("data.key"), std::string::npos);
+}
+
+TEST(AtRestTest, StoreDirectoryWritableByOthersIsRefused) {
+  testing::TempDir dir;
+  std::string store = dir.path() + "/shared";
+  ASSERT_EQ(::mkdir(store.c_str(), 0777), 0);
+  ASSERT_EQ(::chmod(store.c_str(), 0777), 0);
+  Config config;
+  config.store_dir = store;
+  config.keys = {DataKey::generate()};
+  auto cache = Cache::open(config);
+  ASSERT_FALSE(cache);
+  EXPECT_NE(cache.status().message().find("writable by others"), std::string::npos)
+      << cache.status().to_string();
+}
+
+}  // namespace
+}  // namespace cachedata

@@ -45,9 +45,10 @@ TEST(ConfigTest, ReadsEveryVariable) {
   ASSERT_TRUE(c) << c.status().to_string();
   EXPECT_EQ(c->store, Config::StoreKind::kMemoryOnly);
   EXPECT_EQ(c->store_dir, "/tmp/x");
-  ASSERT_EQ(c->keys.size(), 3u);
+  ASSERT_EQ(c->keys.size(), 1u);
   EXPECT_EQ(c->keys[0].to_hex(), kKey);
-  EXPECT_EQ(c->keys[2].to_hex(), std::string(64, 'c'));
+  ASSERT_EQ(c->previous_keys.size(), 2u);
+  EXPECT_EQ(c->previous_keys[1].to_hex(), std::string(64, 'c'));
   EXPECT_EQ(c->key_file, "/run/key");
   EXPECT_EQ(c->instance_id, "prod");
   EXPECT_EQ(c->memory_max_bytes, 32ull << 20);
@@ -64,6 +65,7 @@ TEST(ConfigTest, BadValuesNameTheVariableAndTheValue) {
     const char* value;
   };
   for (Case c : {Case{"CACHE_DATA_STORE", "dynamo"}, Case{"CACHE_DATA_MEMORY_MAX_BYTES", "12x"},
+                 Case{"CACHE_DATA_MEMORY_MAX_BYTES", "20000000000G"},
                  Case{"CACHE_DATA_LOCAL_MAX_BYTES", "-1"},
                  Case{"CACHE_DATA_PURGE_EXPIRED_CACHE_ENTRIES_AFTER_X_HRS", "soon"},
                  Case{"CACHE_DATA_TIME_ZONE_FOR_INTERVAL", "Mars/Olympus"},

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cachedata/cache.hpp"
+#include "core/cache_control.hpp"
 #include "store/memory_store.hpp"
 #include "support/faulty_store.hpp"
 #include "support/test_support.hpp"
@@ -384,6 +385,48 @@ TEST_F(StaleRulesTest, StaleIfErrorWindowServesStaleWithoutTheProfileExtension) 
   EXPECT_EQ(origin.calls, 3);
   clock.advance(seconds(40));
   EXPECT_EQ(get().source(), DataSource::kErrorOriginal);
+}
+
+}  // namespace
+}  // namespace cachedata
+
+namespace cachedata {
+namespace {
+
+TEST_F(GetFlowTest, FailedForcedRefreshServesTheFreshEntryUnchanged) {
+  answer_versions();
+  get();
+  int64_t expires_before = record().expires;
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  Request forced = request;
+  forced.force_refresh = true;
+  GetResult r = get(forced);
+  EXPECT_EQ(r.source(), DataSource::kErrorCache);
+  EXPECT_EQ(r.body(), "body v1");
+  EXPECT_EQ(record().expires, expires_before);  // not shortened to the stale-on-error window
+  EXPECT_EQ(get().source(), DataSource::kCacheMemory);
+}
+
+TEST_F(GetFlowTest, NotModifiedWithoutDateDoesNotReuseTheStoredDate) {
+  // Stored: Date T0, Expires T0+60. A 304 an hour later without Date or Expires must not grant
+  // the 60 s lifetime again from the old Date: the profile's rules apply from now.
+  origin.respond = [this](const Request&, const Validators&) {
+    auto t0 = std::chrono::floor<seconds>(clock.now());
+    return ok_response("v", {{"ETag", "\"e\""},
+                             {"Date", core::format_http_date(t0)},
+                             {"Expires", core::format_http_date(t0 + seconds(60))}});
+  };
+  get();
+  clock.advance(seconds(3600));
+  origin.respond = [](const Request&, const Validators&) {
+    Response r;
+    r.status_code = 304;
+    return r;
+  };
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kCacheOriginalNotModified);
+  // Expires (T0+60) measured from now: already expired, so stale immediately.
+  EXPECT_LE(r.expires(), clock.now());
 }
 
 }  // namespace

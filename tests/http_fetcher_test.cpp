@@ -172,6 +172,20 @@ TEST_F(HttpFetcherTest, RetriesStopWithinTheirTimeBudget) {
   EXPECT_LT(origin_.hits("/status/503"), 100);
 }
 
+TEST_F(HttpFetcherTest, ErrorTextsNeverCarryTheQueryOrUserinfo) {
+  HttpFetcherOptions o = quick();
+  o.retry.max_attempts = 1;
+  Response answered = fetch("/status/503?api_key=SECRET-QUERY-123", o);
+  EXPECT_EQ(answered.status_code, 503);
+  EXPECT_EQ(answered.error.find("SECRET-QUERY-123"), std::string::npos) << answered.error;
+  EXPECT_NE(answered.error.find("/status/503?"), std::string::npos) << answered.error;
+  Request refused = Request::get("http://user:SECRET-PASSWORD@127.0.0.1:1/x?token=SECRET-TOKEN");
+  Response r = fetch(refused, o);
+  EXPECT_EQ(r.status_code, 0);
+  EXPECT_EQ(r.error.find("SECRET-PASSWORD"), std::string::npos) << r.error;
+  EXPECT_EQ(r.error.find("SECRET-TOKEN"), std::string::npos) << r.error;
+}
+
 TEST_F(HttpFetcherTest, PerRequestOptionsOverrideTheDeadline) {
   HttpFetcherOptions o = quick();
   o.timeout = milliseconds(30000);

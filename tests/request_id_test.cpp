@@ -51,20 +51,20 @@ struct Vector {
 std::vector<Vector> vectors() {
   const char* c1 =
       "23:cachedata-request-id/v1,3:GET,5:https,15:api.example.com,9:/v1/items,1:2,1:a,1:1,1:b,"
-      "1:2,1:0,0:,0:,0:,64:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,";
+      "1:2,1:0,0:,0:,0:,0:,0:,64:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,";
   const char* c2 =
       "23:cachedata-request-id/v1,4:POST,5:https,15:api.example.com,10:/v1/search,1:2,5:limit,"
-      "2:10,1:q,9:red shoes,1:2,6:accept,16:application/json,13:x-api-version,1:2,10:Bearer abc,"
-      "0:,0:,64:6ae0f660046dadcf5fe8462c0e00a062db4c8d67be82f4098c5ea4208d19b076,";
+      "2:10,1:q,11:red%20shoes,1:2,6:accept,16:application/json,13:x-api-version,1:2,10:Bearer abc,"
+      "0:,0:,0:,0:,64:6ae0f660046dadcf5fe8462c0e00a062db4c8d67be82f4098c5ea4208d19b076,";
   return {
       {"V1", vector_1(), "default", c1,
-       "0164b75175fae2fb8e575b4474d66b5f2beb00d966250541c560b2dd87780590"},
+       "6c5cfa8e1066528a87da1ab080885cfe4416b86156571b7b064dee2292aea6b0"},
       {"V2", vector_2(), "default", c2,
-       "0e47713df22f31f8eab5d32d94e160ea0f3dcd66c0a38c0247e45fbf01462be0"},
+       "e3c34207df1ed7fd6802312a3ac11d6c810630303437624032614a540a15401d"},
       {"V3", vector_1(), "prod", c1,
-       "bbf523b9a696dda02a9d9679fe8e0892456a2c7e2320929e5580e7fc35a96319"},
+       "448d541912f271cae349c416d1aa15e310de42bc2db2994573bd63c0ec76a7ea"},
       {"V4", vector_2(), "prod", c2,
-       "8c5bfc8bbe990e2ab7259078c750a1ad90cc2964db68d05ba19b4b4fe398f213"},
+       "320ca755442cba351e223e76562dea6c5eb561495f6fd5140b92028ff75e1140"},
   };
 }
 
@@ -104,6 +104,35 @@ TEST(RequestIdTest, NormalisesCaseDefaultPortAndParameterOrder) {
   EXPECT_EQ(id_of(lower_method), base);
   EXPECT_EQ(id_of(Request::get("https://api.example.com/v1/items?a=1&b=2#fragment")), base);
   EXPECT_EQ(id_of(Request::get("https://api.example.com/v1/items?a=%31&b=2")), base);
+  EXPECT_EQ(id_of(Request::get("https://h.example/s?q=a%2b")),
+            id_of(Request::get("https://h.example/s?q=a%2B")));
+  Request raw = Request::get("https://h.example/s");
+  raw.params = {{"q", "a b"}};
+  EXPECT_EQ(id_of(raw), id_of(Request::get("https://h.example/s?q=a%20b")));
+}
+
+TEST(RequestIdTest, PlusAndItsEscapesAreDifferentParameters) {
+  // An origin reads "a+b" as "a b" and "a%2Bb" as "a+b": they must not share an entry.
+  std::string plus = id_of(Request::get("https://h.example/s?q=a+b"));
+  EXPECT_NE(plus, id_of(Request::get("https://h.example/s?q=a%2Bb")));
+  EXPECT_NE(id_of(Request::get("https://h.example/s?q=a%26b")),
+            id_of(Request::get("https://h.example/s?q=a&b")));
+  EXPECT_NE(id_of(Request::get("https://h.example/s?q=a%3Db")),
+            id_of(Request::get("https://h.example/s?q=a=b")));
+}
+
+TEST(RequestIdTest, CookieAndProxyAuthorizationSeparateUsersEvenWithKeyHeaders) {
+  Profile only_accept;
+  only_accept.key_headers = {"accept"};
+  for (const char* header : {"Cookie", "Proxy-Authorization"}) {
+    Request alice = Request::get("https://api.example.com/me");
+    alice.headers.add(header, "alice");
+    Request bob = Request::get("https://api.example.com/me");
+    bob.headers.add(header, "bob");
+    EXPECT_NE(id_of(alice, "default", vector_key(), only_accept),
+              id_of(bob, "default", vector_key(), only_accept))
+        << header;
+  }
 }
 
 TEST(RequestIdTest, DistinguishesEverythingThatChangesTheAnswer) {

@@ -39,6 +39,9 @@ struct Config {
   std::vector<DataKey> keys;
   std::string key_file;
   bool create_key_file = true;
+  // Keys of earlier rotations, tried after the current key, whichever way the current key came
+  // (CACHE_DATA_PREVIOUS_DATA_KEYS): entries sealed under them still open and are found.
+  std::vector<DataKey> previous_keys;
 
   // Isolates instances of one application that share a key and a store (test, beta, prod).
   std::string instance_id = "default";

@@ -97,7 +97,8 @@ void register_get(CLI::App& app) {
   cmd->add_flag("--no-encrypt", options->no_encrypt,
                 "store entries unencrypted (still authenticated)");
   cmd->add_option("--timeout", options->timeout_s, "total deadline of the origin call, seconds")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 86400.0));
   cmd->add_flag("-v,--verbose", options->verbose, "print status, expires and time on stderr");
   add_store_options(cmd, options->store, true);
   cmd->callback([options] { throw CLI::RuntimeError(run_get(*options)); });

@@ -242,6 +242,10 @@ struct GetFlow {
     if (response.is_not_modified() && stale && !validators.empty()) {
       // The 304's own freshness headers win; the stored ones apply where it has none.
       Headers freshness = stale->entry->headers;
+      // The stored Date and Age describe the first answer: measured from them, an Expires would
+      // grant its whole lifetime again. Only the 304's own count.
+      freshness.remove("date");
+      freshness.remove("age");
       for (const char* name : {"cache-control", "expires", "date", "age"}) {
         if (auto v = response.headers.get_combined(name)) freshness.set(name, *v);
       }
@@ -261,6 +265,11 @@ struct GetFlow {
                             : "origin answered " + std::to_string(response.status_code);
       if (response.is_not_modified()) why = "origin answered 304 to a request without validators";
       c.logger.log(LogLevel::kInfo, "source failed: " + why);
+      if (stale && stale->expires > core::to_unix_seconds(now)) {
+        // A forced refresh failed but the entry is still fresh: serve it as it is.
+        c.count(c.counters.stale_served);
+        return finish(DataSource::kErrorCache, stale->entry, stale->expires, why);
+      }
       if (stale) {
         auto decision =
             core::decide_stale_on_failure(profile, stale->entry->headers, stale->expires, now);
@@ -343,6 +352,7 @@ Result<std::unique_ptr<Cache>> Cache::open(Config config) {
           "no data key configured (config.keys, config.key_file or CACHE_DATA_SECURE_DATA_KEY)");
     }
   }
+  keys.insert(keys.end(), cfg.previous_keys.begin(), cfg.previous_keys.end());
   impl->keyring = std::make_unique<crypto::Keyring>(keys, cfg.instance_id);
   if (cfg.memory_max_bytes > 0)
     impl->memory = std::make_unique<core::MemoryTier>(cfg.memory_max_bytes);

@@ -34,6 +34,7 @@ std::optional<uint64_t> parse_byte_size(std::string_view text) {
     if (c < '0' || c > '9') return std::nullopt;
     value = value * 10 + static_cast<uint64_t>(c - '0');
   }
+  if (value > UINT64_MAX / multiplier) return std::nullopt;  // would wrap to a wrong size
   return value * multiplier;
 }
 
@@ -99,7 +100,7 @@ Result<Config> Config::from_env(const Lookup& lookup) {
         return Status::invalid_argument("CACHE_DATA_PREVIOUS_DATA_KEYS: key " +
                                         std::to_string(index) + ": " + key.status().message());
       }
-      c.keys.push_back(std::move(key).value());
+      c.previous_keys.push_back(std::move(key).value());
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }

@@ -12,6 +12,13 @@
 namespace cachedata::core {
 
 Result<LoadedKey> load_or_create_key_file(const std::string& path, bool create) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 &&
+      (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022) != 0)) {
+    // A key planted by someone else would let them read and forge this cache's entries.
+    return Status::invalid_argument("key file " + path +
+                                    " is not a regular file of this user, or others can write it");
+  }
   auto existing = DataKey::from_file(path);
   if (existing) return LoadedKey{std::move(existing).value(), false};
   if (existing.status().code() != Status::Code::kNotFound || !create) return existing.status();

@@ -35,6 +35,10 @@ std::string upper(std::string_view s) {
   return out;
 }
 
+// Headers that carry who is asking (docs/FORMAT.md, item 8), in their order in the id.
+constexpr std::string_view kCredentialHeaders[] = {"authorization", "proxy-authorization",
+                                                   "cookie"};
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -74,16 +78,21 @@ Result<std::string> canonical_request(const Profile& profile, const Request& req
     put_item(out, v);
   }
 
-  // Credentials are taken out of the headers into their own field, always part of the id
-  // (even when the profile names key headers): two users' answers must never share an entry.
-  // Values are views into the request; only the lower-cased names are new strings.
+  // Credential headers are taken out into their own items, always part of the id (even when the
+  // profile names key headers): two users' answers must never share an entry. Values are views
+  // into the request; only the lower-cased names are new strings.
   std::vector<std::pair<std::string, std::string_view>> headers;
   headers.reserve(request.headers.size());
-  std::string authorization;
+  std::string credentials[std::size(kCredentialHeaders)];
   for (const auto& [name, value] : request.headers) {
-    if (iequals(name, "authorization")) {
-      if (!authorization.empty()) authorization.append(", ");
-      authorization.append(trim(value));
+    size_t credential = std::size(kCredentialHeaders);
+    for (size_t i = 0; i < std::size(kCredentialHeaders); ++i) {
+      if (iequals(name, kCredentialHeaders[i])) credential = i;
+    }
+    if (credential < std::size(kCredentialHeaders)) {
+      std::string& joined = credentials[credential];
+      if (!joined.empty()) joined.append(", ");
+      joined.append(trim(value));
       continue;
     }
     std::string lower = to_lower(name);
@@ -96,7 +105,7 @@ Result<std::string> canonical_request(const Profile& profile, const Request& req
     put_item(out, v);
   }
 
-  put_item(out, authorization);
+  for (const std::string& c : credentials) put_item(out, c);
   put_item(out, target->userinfo);
   put_item(out, request.auth);
 

@@ -19,7 +19,7 @@ void parse_query(std::string_view query, QueryParams& out) {
     std::string_view key = pair.substr(0, eq);
     std::string_view value =
         eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    out.emplace_back(percent_decode(key), percent_decode(value));
+    out.emplace_back(normal_query_component(key), normal_query_component(value));
   }
 }
 
@@ -49,6 +49,33 @@ std::string percent_decode(std::string_view s) {
       int hi = crypto::hex_digit_value(s[i + 1]), lo = crypto::hex_digit_value(s[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out.push_back(static_cast<char>(hi << 4 | lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+std::string normal_query_component(std::string_view s) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = crypto::hex_digit_value(s[i + 1]), lo = crypto::hex_digit_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        char c = static_cast<char>(hi << 4 | lo);
+        bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                          (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+        if (unreserved) {
+          out.push_back(c);
+        } else {
+          out.push_back('%');
+          out.push_back(kDigits[hi]);
+          out.push_back(kDigits[lo]);
+        }
         i += 2;
         continue;
       }
@@ -123,7 +150,9 @@ Result<Target> resolve_target(const Request& request) {
   }
   if (t.path.empty()) t.path.push_back('/');
   if (t.path.front() != '/') t.path = std::string("/").append(t.path);
-  t.params.insert(t.params.end(), request.params.begin(), request.params.end());
+  // Request::params are raw values: in the id as the fetcher encodes them for the wire.
+  for (const auto& [k, v] : request.params)
+    t.params.emplace_back(percent_encode(k), percent_encode(v));
   return t;
 }
 

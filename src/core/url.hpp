@@ -19,7 +19,8 @@ struct Target {
   std::string host;      // lowercase; ":port" only when not the scheme's default
   std::string path;      // as given; "/" when empty
   std::string userinfo;  // "user:password" from the URI, if any (a credential)
-  QueryParams params;    // from the URI query (percent-decoded) plus Request::params
+  QueryParams params;    // in normal form (normal_query_component): the URI's query as sent,
+                         // plus Request::params percent-encoded as the fetcher sends them
 };
 
 // Fails with kInvalidArgument when neither a URI nor a host is given, or the URI is not
@@ -27,6 +28,11 @@ struct Target {
 Result<Target> resolve_target(const Request& request);
 
 std::string percent_decode(std::string_view s);
+// RFC 3986 §6.2.2 normalisation of a query component as sent on the wire: escapes of unreserved
+// characters are decoded, other escapes get uppercase hex, everything else is kept as it is. So
+// "%7E" and "~" are one parameter, but "+" and "%2B" (and "%26", "%3D") stay apart, as an origin
+// tells them apart.
+std::string normal_query_component(std::string_view s);
 // Encodes everything but RFC 3986 unreserved characters.
 std::string percent_encode(std::string_view s);
 

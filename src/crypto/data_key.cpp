@@ -4,7 +4,6 @@
 
 #include <cctype>
 #include <fstream>
-#include <sstream>
 
 #include "crypto/hex.hpp"
 #include "crypto/random.hpp"
@@ -31,9 +30,11 @@ Result<DataKey> DataKey::from_hex(std::string_view hex) {
 Result<DataKey> DataKey::from_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::not_found("cannot read data key file " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string content = text.str();
+  // Read straight into one string that is wiped below (a stream buffer would keep a copy).
+  std::string content;
+  content.reserve(128);
+  char ch;
+  while (content.size() < 4096 && in.get(ch)) content.push_back(ch);
   auto key = from_hex(content);
   OPENSSL_cleanse(content.data(), content.size());
   if (!key)

@@ -375,6 +375,21 @@ Response HttpFetcher::operator()(const Request& request, const Validators& valid
   return fetch(request, validators, adjusted);
 }
 
+namespace {
+// A URL as error texts show it: without userinfo and query, which may carry credentials or API
+// keys, since errors reach logs.
+std::string for_messages(std::string_view url) {
+  std::string out(url.substr(0, url.find_first_of("?#")));
+  size_t scheme_end = out.find("://");
+  size_t authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  size_t path = out.find('/', authority);
+  size_t at = out.rfind('@', path == std::string::npos ? out.size() : path);
+  if (at != std::string::npos && at >= authority) out.erase(authority, at + 1 - authority);
+  if (out.size() < url.size() && url.find('?') != std::string_view::npos) out += "?…";
+  return out;
+}
+}  // namespace
+
 Response HttpFetcher::fetch(const Request& request, const Validators& validators,
                             const HttpFetcherOptions& options) {
   if (Status s = options.validate(); !s) return Response::failure(s.message());
@@ -396,7 +411,7 @@ Response HttpFetcher::fetch(const Request& request, const Validators& validators
     hop.headers.emplace_back("If-Modified-Since", validators.last_modified);
   }
   if (Status s = check_request(hop); !s)
-    return Response::failure(s.message() + " (" + hop.url + ")");
+    return Response::failure(s.message() + " (" + for_messages(hop.url) + ")");
 
   CURL* h = thread_handle();
   if (h == nullptr) return Response::failure("libcurl could not create a handle");
@@ -410,7 +425,7 @@ Response HttpFetcher::fetch(const Request& request, const Validators& validators
 
   // "<what> (<METHOD> <url>; <n> attempts in <ms> ms[; why no retry])"
   auto failure = [&](const std::string& what, const std::string& why_stopped) {
-    std::string text = what + " (" + hop.method + " " + hop.url + "; " +
+    std::string text = what + " (" + hop.method + " " + for_messages(hop.url) + "; " +
                        plural(attempts, "attempt") + " in " +
                        std::to_string(ms_between(started, Clock::now())) + " ms";
     if (!why_stopped.empty()) text += "; " + why_stopped;
@@ -476,8 +491,9 @@ Response HttpFetcher::fetch(const Request& request, const Validators& validators
             const bool loop = std::find(visited.begin(), visited.end(), *target) != visited.end();
             return Response::failure(
                 "too many redirects: more than max_redirects = " +
-                std::to_string(options.max_redirects) + " from " + first_url + " (the last, " +
-                std::to_string(status) + " from " + hop.url + " to " + *target +
+                std::to_string(options.max_redirects) + " from " + for_messages(first_url) +
+                " (the last, " + std::to_string(status) + " from " + for_messages(hop.url) +
+                " to " + for_messages(*target) +
                 (loop ? ", goes back to a URL already visited: a redirect loop" : "") + "; " +
                 plural(total, "request") + " in " +
                 std::to_string(ms_between(started, Clock::now())) + " ms)");

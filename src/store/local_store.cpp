@@ -821,6 +821,16 @@ Result<std::unique_ptr<Store>> open_local_store(LocalStoreOptions options) {
     }
   }
   if (Status s = make_dirs(options.dir); !s) return fail(s);
+  // Another user's directory (say a pre-created /tmp/cachedata-<uid>) could hold their key and
+  // entries: never trust it.
+  struct stat dir_stat;
+  if (::lstat(options.dir.c_str(), &dir_stat) != 0 || !S_ISDIR(dir_stat.st_mode)) {
+    return fail(Status::invalid_argument("is not a directory"));
+  }
+  if (dir_stat.st_uid != ::geteuid() || (dir_stat.st_mode & 022) != 0) {
+    return fail(Status::invalid_argument(
+        "directory is owned by another user or writable by others; refusing to use it"));
+  }
   if (Status s = make_dir(options.dir + "/" + kBlobDirName); !s) return fail(s);
   // Created here, not by SQLite, to set its mode; SQLite gives -wal and -shm the same mode.
   const std::string db_path = options.dir + "/" + kDbFileName;
