@@ -66,7 +66,7 @@ struct CacheStats {
   uint64_t store_read_errors = 0;
   uint64_t store_write_errors = 0;
   uint64_t corrupt_entries = 0;  // entries that failed to open (treated as misses)
-  uint64_t not_stored = 0;       // answers the policy did not store (no-store, Vary: *)
+  uint64_t not_stored = 0;       // answers the policy did not store (no-store, negative_ttl 0)
 };
 
 class Cache {
