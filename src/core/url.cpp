@@ -1,6 +1,7 @@
 #include "core/url.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "cachedata/headers.hpp"
 #include "crypto/hex.hpp"
@@ -38,6 +39,19 @@ std::string normal_host(std::string_view scheme, std::string_view authority) {
   return host;
 }
 
+bool is_unreserved(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+// The byte an escape "%XY" at s[i] stands for, when s[i..i+2] is one.
+std::optional<char> escape_at(std::string_view s, size_t i) {
+  if (s[i] != '%' || i + 2 >= s.size()) return std::nullopt;
+  int hi = crypto::hex_digit_value(s[i + 1]), lo = crypto::hex_digit_value(s[i + 2]);
+  if (hi < 0 || lo < 0) return std::nullopt;
+  return static_cast<char>(hi << 4 | lo);
+}
+
 }  // namespace
 
 std::string percent_decode(std::string_view s) {
@@ -45,42 +59,31 @@ std::string percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = crypto::hex_digit_value(s[i + 1]), lo = crypto::hex_digit_value(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi << 4 | lo));
-        i += 2;
-        continue;
-      }
+    if (auto c = escape_at(s, i)) {
+      out.push_back(*c);
+      i += 2;
+    } else {
+      out.push_back(s[i]);
     }
-    out.push_back(s[i]);
   }
   return out;
 }
 
 std::string normal_query_component(std::string_view s) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = crypto::hex_digit_value(s[i + 1]), lo = crypto::hex_digit_value(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        char c = static_cast<char>(hi << 4 | lo);
-        bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                          (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-        if (unreserved) {
-          out.push_back(c);
-        } else {
-          out.push_back('%');
-          out.push_back(kDigits[hi]);
-          out.push_back(kDigits[lo]);
-        }
-        i += 2;
-        continue;
-      }
+    auto c = escape_at(s, i);
+    if (!c) {
+      out.push_back(s[i]);
+      continue;
     }
-    out.push_back(s[i]);
+    if (is_unreserved(*c)) {
+      out.push_back(*c);
+    } else {
+      out.append(percent_encode(std::string_view(&*c, 1)));  // uppercase hex
+    }
+    i += 2;
   }
   return out;
 }
@@ -90,9 +93,7 @@ std::string percent_encode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (unsigned char c : s) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
+    if (is_unreserved(static_cast<char>(c))) {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');

@@ -105,7 +105,9 @@ void Statement::reset() {
 
 // --- Db ---
 
-void Db::set_busy_timeout(int ms) { sqlite3_busy_timeout(db_, ms); }
+void Db::set_busy_timeout(int ms) {
+  sqlite3_busy_timeout(db_, ms);
+}
 
 Result<Db> Db::open(const std::string& path, int busy_timeout_ms) {
   sqlite3* raw = nullptr;
