@@ -70,6 +70,7 @@ std::string percent_decode(std::string_view s) {
 }
 
 std::string normal_query_component(std::string_view s) {
+  if (s.find('%') == std::string_view::npos) return std::string(s);
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
