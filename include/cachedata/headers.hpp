@@ -30,6 +30,7 @@ class Headers {
   // All values of `name` joined with ", " (RFC 9110 field combination), if present.
   std::optional<std::string> get_combined(std::string_view name) const;
   bool contains(std::string_view name) const { return get(name).has_value(); }
+  void reserve(size_t fields) { fields_.reserve(fields); }
 
   const std::vector<Field>& fields() const { return fields_; }
   size_t size() const { return fields_.size(); }
