@@ -70,58 +70,53 @@ TEST(AtRestTest, WithoutEncryptionTheMarkerIsVisible) {
   EXPECT_TRUE(found);
 }
 
+// The embedded store in `dir`, no key configured (so data.key is used or created), quiet.
+Config local_store_config(const std::string& dir) {
+  Config config;
+  config.store_dir = dir;
+  config.log_level = LogLevel::kOff;
+  return config;
+}
+
+Fetcher answer_x(testing::CountingFetcher& origin) {
+  origin.respond = [](const Request&, const Validators&) { return testing::ok_response("x"); };
+  return origin.fetcher();
+}
+
 TEST(AtRestTest, TheSameKeyFileIsReusedAcrossOpens) {
   testing::TempDir dir;
-  Config config;
-  config.store_dir = dir.path();
-  config.log_level = LogLevel::kOff;
+  Config config = local_store_config(dir.path());
   testing::CountingFetcher origin;
-  origin.respond = [](const Request&, const Validators&) { return testing::ok_response("x"); };
+  Fetcher fetcher = answer_x(origin);
   Request r = Request::get("https://api.example.com/x");
   {
     auto cache = Cache::open(config).value();
     EXPECT_TRUE(cache->created_key_file());
-    cache->get(Profile{}, r, origin.fetcher());
+    cache->get(Profile{}, r, fetcher);
   }
   auto cache = Cache::open(config).value();
   EXPECT_FALSE(cache->created_key_file());
-  EXPECT_EQ(cache->get(Profile{}, r, origin.fetcher()).source(), DataSource::kCache);
+  EXPECT_EQ(cache->get(Profile{}, r, fetcher).source(), DataSource::kCache);
 }
-
-}  // namespace
-}  // namespace cachedata
-
-namespace cachedata {
-namespace {
 
 TEST(AtRestTest, PreviousKeysDoNotDisplaceTheKeyFile) {
   // Configuring previous keys (after a rotation) must leave the store's own key current.
   testing::TempDir dir;
-  Config config;
-  config.store_dir = dir.path();
-  config.log_level = LogLevel::kOff;
+  Config config = local_store_config(dir.path());
   testing::CountingFetcher origin;
-  origin.respond = [](const Request&, const Validators&) { return testing::ok_response("x"); };
+  Fetcher fetcher = answer_x(origin);
   Request r = Request::get("https://api.example.com/x");
-  Cache::open(config).value()->get(Profile{}, r, origin.fetcher());
+  Cache::open(config).value()->get(Profile{}, r, fetcher);
   config.previous_keys = {DataKey::generate()};
   auto cache = Cache::open(config).value();
   EXPECT_EQ(cache->key_file_path(), dir.path() + "/data.key");
-  EXPECT_EQ(cache->get(Profile{}, r, origin.fetcher()).source(), DataSource::kCache);
+  EXPECT_EQ(cache->get(Profile{}, r, fetcher).source(), DataSource::kCache);
   EXPECT_EQ(origin.calls, 1);
 }
 
-}  // namespace
-}  // namespace cachedata
-
-namespace cachedata {
-namespace {
-
 TEST(AtRestTest, KeyFileWritableByOthersIsRefused) {
   testing::TempDir dir;
-  Config config;
-  config.store_dir = dir.path();
-  config.log_level = LogLevel::kOff;
+  Config config = local_store_config(dir.path());
   { ASSERT_TRUE(Cache::open(config)); }
   ASSERT_EQ(::chmod((dir.path() + "/data.key").c_str(), 0666), 0);
   auto cache = Cache::open(config);

@@ -5,6 +5,8 @@
 // $CACHEDATA_SIGV4_VECTORS. Absent: skipped, except under CI=true where it is a failure.
 #include <gtest/gtest.h>
 
+#include "support/test_support.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -13,7 +15,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -49,10 +50,7 @@ std::vector<std::string> case_names() {
 }
 
 std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return testing::read_file(path.string());
 }
 
 int hex_value(char c) {
