@@ -64,7 +64,7 @@ core::Entry entry_of(size_t bytes) {
   core::Entry e;
   e.status_code = 200;
   e.headers.add("Content-Type", "application/json");
-  e.body = payload(bytes);
+  e.body = std::make_shared<const std::string>(payload(bytes));
   return e;
 }
 
@@ -72,7 +72,7 @@ void BM_EnvelopeSeal(benchmark::State& state) {
   crypto::Keyring keys({DataKey::generate()}, "default");
   core::Entry e = entry_of(static_cast<size_t>(state.range(0)));
   std::string id(64, 'a');
-  for (auto _ : state) benchmark::DoNotOptimize(core::seal_envelope(e, id, keys.current(), true));
+  for (auto _ : state) benchmark::DoNotOptimize(core::seal_entry(e, id, keys.current(), true));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
 BENCHMARK(BM_EnvelopeSeal)->Arg(1 << 10)->Arg(100 << 10)->Arg(1 << 20);
@@ -80,9 +80,12 @@ BENCHMARK(BM_EnvelopeSeal)->Arg(1 << 10)->Arg(100 << 10)->Arg(1 << 20);
 void BM_EnvelopeOpen(benchmark::State& state) {
   crypto::Keyring keys({DataKey::generate()}, "default");
   std::string id(64, 'a');
-  std::string sealed =
-      core::seal_envelope(entry_of(static_cast<size_t>(state.range(0))), id, keys.current(), true);
-  for (auto _ : state) benchmark::DoNotOptimize(core::open_envelope(sealed, id, keys));
+  core::Entry e = entry_of(static_cast<size_t>(state.range(0)));
+  core::SealedEntry sealed = core::seal_entry(e, id, keys.current(), true);
+  for (auto _ : state) {
+    // The copy stands for the store's read: open_entry decrypts the body it is given in place.
+    benchmark::DoNotOptimize(core::open_entry(sealed.head, std::string(sealed.body), id, keys));
+  }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
 BENCHMARK(BM_EnvelopeOpen)->Arg(1 << 10)->Arg(100 << 10)->Arg(1 << 20);
@@ -129,15 +132,16 @@ void BM_LocalStoreGet(benchmark::State& state) {
   auto store = store::open_local_store(options).value();
   crypto::Keyring keys({DataKey::generate()}, "default");
   std::string id(64, 'b');
-  std::string sealed =
-      core::seal_envelope(entry_of(static_cast<size_t>(state.range(0))), id, keys.current(), true);
-  store->put(StoredRecord{id, INT64_MAX / 4, INT64_MAX / 4, sealed});
+  core::Entry e = entry_of(static_cast<size_t>(state.range(0)));
+  core::SealedEntry sealed = core::seal_entry(e, id, keys.current(), true);
+  const size_t sealed_bytes = sealed.head.size() + sealed.body.size();
+  store->put(StoredRecord{id, INT64_MAX / 4, INT64_MAX / 4, sealed.head, sealed.body});
   for (auto _ : state) {
     auto got = store->get(id);
     if (!got || !got->has_value()) state.SkipWithError("miss");
     benchmark::DoNotOptimize(got);
   }
-  state.counters["envelope_bytes"] = static_cast<double>(sealed.size());
+  state.counters["sealed_bytes"] = static_cast<double>(sealed_bytes);
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_LocalStoreGet)->Arg(1 << 10)->Arg(100 << 10);
@@ -174,8 +178,9 @@ void BM_BareSqlitePointRead(benchmark::State& state) {
   // The same number of bytes a sealed envelope of this body takes.
   crypto::Keyring keys({DataKey::generate()}, "default");
   std::string id(64, 'b');
-  std::string bytes =
-      core::seal_envelope(entry_of(static_cast<size_t>(state.range(0))), id, keys.current(), true);
+  core::Entry e = entry_of(static_cast<size_t>(state.range(0)));
+  core::SealedEntry sealed = core::seal_entry(e, id, keys.current(), true);
+  std::string bytes = sealed.head + sealed.body;
   sqlite3_stmt* insert = nullptr;
   sqlite3_prepare_v2(db, "INSERT INTO t VALUES(?, ?)", -1, &insert, nullptr);
   sqlite3_bind_text(insert, 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);

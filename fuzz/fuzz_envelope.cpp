@@ -2,16 +2,17 @@
 // hands back, which may be truncated, corrupted, or written by another version.
 //
 // The first input byte picks a mode; the rest is the data:
-//   mode 0  decode_entry(data): the payload decoder alone;
-//   mode 1  open_envelope(data) with a fixed keyring: arbitrary bytes as a stored envelope;
-//   mode 2  data spliced into a validly sealed envelope (replace or insert at an offset);
-//           checks that no altered envelope opens;
-//   mode 3  data sealed as the payload of an authentic envelope (flags from the control byte),
+//   mode 0  decode_head(data): the head payload decoder alone;
+//   mode 1  open_entry with a fixed keyring: arbitrary bytes as a stored head (with a valid
+//           body) and as a stored body (with a valid head);
+//   mode 2  data spliced into a validly sealed head or body (replace or insert at an offset);
+//           checks that no altered part opens;
+//   mode 3  data sealed as the payload of an authentic head part (flags from the control byte),
 //           so the decompressor and the decoder see arbitrary bytes that pass authentication.
 // Invariants (abort when broken): whatever decodes re-encodes and decodes to the same entry, and
-// seals and opens to the same entry; an envelope whose bytes differ from a sealed one never opens;
-// an envelope under an unconfigured key is kNotFound; an authentic uncompressed payload opens
-// exactly when decode_entry accepts it.
+// seals and opens to the same entry; a part whose bytes differ from a sealed one never opens;
+// a part under an unconfigured key is kNotFound; an authentic uncompressed head without a body
+// opens exactly when decode_head accepts it and it declares no body.
 #include <zstd.h>
 
 #include <array>
@@ -81,19 +82,20 @@ const DerivedKeys& stranger_key() {
 
 bool same_entry(const Entry& a, const Entry& b) {
   return a.kind == b.kind && a.status_code == b.status_code && a.headers == b.headers &&
-         a.body == b.body && a.etag == b.etag && a.last_modified == b.last_modified &&
+         a.body_text() == b.body_text() && a.etag == b.etag && a.last_modified == b.last_modified &&
          a.error == b.error && a.stored_at_ms == b.stored_at_ms && a.expires == b.expires &&
-         a.fetch_ms == b.fetch_ms;
+         a.fetch_ms == b.fetch_ms && a.body_ref == b.body_ref;
 }
 
-// An envelope with `payload` (already compressed when kFlagCompressed is set) sealed exactly as
-// seal_envelope does, but with the flags and the nonce chosen by the caller.
+// A head part with `payload` (already compressed when kFlagCompressed is set) sealed exactly as
+// seal_head does, but with the flags and the nonce chosen by the caller.
 std::string seal_payload(const DerivedKeys& key, uint8_t flags, std::string_view payload,
                          std::string_view id, uint8_t nonce_byte) {
   std::string out = "CDAT";
   out.push_back(static_cast<char>(cachedata::core::kEnvelopeVersion));
   out.push_back(static_cast<char>(flags));
-  out.append(2, '\0');
+  out.push_back(static_cast<char>(cachedata::core::EnvelopePart::kHead));
+  out.push_back('\0');  // reserved
   out.append(reinterpret_cast<const char*>(key.fingerprint.data()), key.fingerprint.size());
   cachedata::crypto::AeadNonce nonce;
   nonce.fill(nonce_byte);
@@ -132,7 +134,7 @@ std::vector<Entry> sample_entries() {
   answer.headers.add("ETag", "\"v1\"");
   answer.headers.add("Set-Cookie", "a=1");
   answer.headers.add("Set-Cookie", "b=2");
-  answer.body = R"({"name":"items","page":2,"data":[1,2,3]})";
+  answer.body = std::make_shared<const std::string>(R"({"name":"items","page":2,"data":[1,2,3]})");
   answer.etag = "\"v1\"";
   answer.last_modified = "Sun, 06 Nov 1994 08:49:37 GMT";
   answer.stored_at_ms = 1768478400123;
@@ -151,50 +153,70 @@ std::vector<Entry> sample_entries() {
   out.push_back(Entry{});  // all fields empty
 
   Entry large = answer;  // compressible: sealed with the compressed flag
-  large.body.clear();
-  for (int i = 0; i < 200; ++i) large.body += "{\"row\":" + std::to_string(i) + ",\"v\":\"abc\"},";
-  large.headers.add("X-Long", std::string(300, 'x'));
+  std::string rows;
+  for (int i = 0; i < 200; ++i) rows += "{\"row\":" + std::to_string(i) + ",\"v\":\"abc\"},";
+  large.body = std::make_shared<const std::string>(std::move(rows));
+  large.headers.add("X-Long", std::string(3000, 'x'));  // a head large enough to compress
   out.push_back(large);
   return out;
 }
 
-// Validly sealed envelopes to splice into (mode 2): [encrypted?][compressible body?].
-const std::vector<std::string>& splice_bases() {
-  static const std::vector<std::string> bases = [] {
+// Validly sealed entries to splice into (mode 2): [encrypted?][compressible?].
+const std::vector<cachedata::core::SealedEntry>& splice_bases() {
+  static const std::vector<cachedata::core::SealedEntry> bases = [] {
     std::vector<Entry> entries = sample_entries();
     const DerivedKeys& key = keyring().current();
-    return std::vector<std::string>{
-        cachedata::core::seal_envelope(entries[0], kId, key, false),
-        cachedata::core::seal_envelope(entries[3], kId, key, false),
-        cachedata::core::seal_envelope(entries[0], kId, key, true),
-        cachedata::core::seal_envelope(entries[3], kId, key, true),
+    return std::vector<cachedata::core::SealedEntry>{
+        cachedata::core::seal_entry(entries[0], kId, key, false),
+        cachedata::core::seal_entry(entries[3], kId, key, false),
+        cachedata::core::seal_entry(entries[0], kId, key, true),
+        cachedata::core::seal_entry(entries[3], kId, key, true),
     };
   }();
   return bases;
 }
 
+cachedata::Result<Entry> open(std::string_view head, std::string_view body,
+                              std::string_view id = kId) {
+  return cachedata::core::open_entry(head, std::string(body), id, keyring());
+}
+
 // Checks what any successfully decoded or opened entry must satisfy.
-void check_entry(const Entry& e, const uint8_t* data, size_t size) {
-  auto again = cachedata::core::decode_entry(cachedata::core::encode_entry(e));
-  if (!again || !same_entry(*again, e)) fail("encode(decode(x)) does not decode to x", data, size);
+void check_entry(const Entry& e, uint64_t body_size, const uint8_t* data, size_t size) {
+  // encode_head writes the size of the body the entry holds; a decoded head holds none.
+  if (body_size == 0 || e.body) {
+    uint64_t again_size = 0;
+    auto again = cachedata::core::decode_head(cachedata::core::encode_head(e), &again_size);
+    Entry head_only = e;
+    head_only.body = nullptr;
+    if (!again || !same_entry(*again, head_only) || again_size != e.body_text().size()) {
+      fail("encode(decode(x)) does not decode to x", data, size);
+    }
+  }
+  Entry copy = e;
+  if (!copy.body && body_size > 0) {
+    copy.body = std::make_shared<const std::string>(static_cast<size_t>(body_size % 4096), 'b');
+  }
   for (bool encrypt : {false, true}) {
-    std::string sealed = cachedata::core::seal_envelope(e, kId, keyring().current(), encrypt);
-    auto opened = cachedata::core::open_envelope(sealed, kId, keyring());
-    if (!opened || !same_entry(*opened, e)) fail("seal then open lost the entry", data, size);
-    if (cachedata::core::open_envelope(sealed, kOtherId, keyring())) {
-      fail("an envelope opened under another id", data, size);
+    cachedata::core::SealedEntry sealed =
+        cachedata::core::seal_entry(copy, kId, keyring().current(), encrypt);
+    auto opened = open(sealed.head, sealed.body);
+    if (!opened || !same_entry(*opened, copy)) fail("seal then open lost the entry", data, size);
+    if (open(sealed.head, sealed.body, kOtherId)) {
+      fail("an entry opened under another id", data, size);
     }
   }
 }
 
-// The harness must build envelopes the way seal_envelope does, or mode 3 tests nothing.
+// The harness must build heads the way seal_head does, or mode 3 tests nothing.
 void check_harness_matches_format() {
   static const bool checked = [] {
-    for (const Entry& e : sample_entries()) {
-      const std::string payload = cachedata::core::encode_entry(e);
+    for (Entry e : sample_entries()) {
+      e.body = nullptr;  // a head without a body opens on its own
+      e.body_ref = {};
+      const std::string payload = cachedata::core::encode_head(e);
       for (uint8_t flags : {uint8_t{0}, kFlagEncrypted}) {
-        auto opened = cachedata::core::open_envelope(
-            seal_payload(keyring().current(), flags, payload, kId, 7), kId, keyring());
+        auto opened = open(seal_payload(keyring().current(), flags, payload, kId, 7), "");
         if (!opened || !same_entry(*opened, e)) {
           std::fprintf(stderr,
                        "fuzz_envelope: the harness's envelope no longer matches the format "
@@ -209,18 +231,25 @@ void check_harness_matches_format() {
 }
 
 void run_decode(std::string_view payload, const uint8_t* data, size_t size) {
-  auto entry = cachedata::core::decode_entry(payload);
-  if (entry) check_entry(*entry, data, size);
+  uint64_t body_size = 0;
+  auto entry = cachedata::core::decode_head(payload, &body_size);
+  if (entry) check_entry(*entry, body_size, data, size);
 }
 
 void run_open_raw(std::string_view sealed, const uint8_t* data, size_t size) {
-  auto entry = cachedata::core::open_envelope(sealed, kId, keyring());
-  if (entry) check_entry(*entry, data, size);
+  const auto& valid = splice_bases()[2];
+  // Arbitrary bytes as the head (no body, and the valid body), then as the body.
+  for (auto entry : {open(sealed, ""), open(sealed, valid.body), open(valid.head, sealed)}) {
+    if (entry) check_entry(*entry, entry->body_text().size(), data, size);
+  }
 }
 
-// rest: offset (2 bytes, little-endian), bytes to replace (1 byte), then the bytes to put there.
+// control bit 4 picks the part (head or body); rest: offset (2 bytes, little-endian), bytes to
+// replace (1 byte), then the bytes to put there.
 void run_splice(uint8_t control, std::string_view rest, const uint8_t* data, size_t size) {
-  const std::string& base = splice_bases()[(control >> 2) & 3];
+  const auto& sealed = splice_bases()[(control >> 2) & 3];
+  const bool in_head = (control & 0x10) == 0;
+  const std::string& base = in_head ? sealed.head : sealed.body;
   size_t offset = 0, replace = 0;
   if (rest.size() >= 3) {
     offset =
@@ -232,9 +261,9 @@ void run_splice(uint8_t control, std::string_view rest, const uint8_t* data, siz
   std::string spliced = base.substr(0, offset);
   spliced.append(rest);
   if (offset + replace < base.size()) spliced.append(base.substr(offset + replace));
-  auto entry = cachedata::core::open_envelope(spliced, kId, keyring());
-  if (entry && spliced != base) fail("an altered envelope opened", data, size);
-  if (!entry && spliced == base) fail("an intact envelope failed to open", data, size);
+  auto entry = in_head ? open(spliced, sealed.body) : open(sealed.head, spliced);
+  if (entry && spliced != base) fail("an altered part opened", data, size);
+  if (!entry && spliced == base) fail("an intact entry failed to open", data, size);
 }
 
 // control bits: 2 encrypted, 3 compressed, 4 previous key, 5 unconfigured key.
@@ -253,7 +282,7 @@ void run_authentic(uint8_t control, std::string_view payload, const uint8_t* dat
   const DerivedKeys& key =
       unknown_key ? stranger_key() : *keyring().all()[(control & 0x10) ? 1 : 0];
   const std::string sealed = seal_payload(key, flags, payload, kId, control);
-  auto entry = cachedata::core::open_envelope(sealed, kId, keyring());
+  auto entry = open(sealed, "");
   if (unknown_key) {
     if (entry || entry.status().code() != Status::Code::kNotFound) {
       fail("an envelope under an unconfigured key was not kNotFound", data, size);
@@ -261,14 +290,14 @@ void run_authentic(uint8_t control, std::string_view payload, const uint8_t* dat
     return;
   }
   if (!(flags & kFlagCompressed)) {
-    if (entry.is_ok() != cachedata::core::decode_entry(payload).is_ok()) {
-      fail("open_envelope and decode_entry disagree on an authentic payload", data, size);
+    uint64_t body_size = 0;
+    const bool decodes = cachedata::core::decode_head(payload, &body_size).is_ok();
+    if (entry.is_ok() != (decodes && body_size == 0)) {
+      fail("open_entry and decode_head disagree on an authentic payload", data, size);
     }
   }
-  if (entry) check_entry(*entry, data, size);
-  if (cachedata::core::open_envelope(sealed, kOtherId, keyring())) {
-    fail("an authentic envelope opened under another id", data, size);
-  }
+  if (entry) check_entry(*entry, 0, data, size);
+  if (open(sealed, "", kOtherId)) fail("an authentic head opened under another id", data, size);
 }
 
 }  // namespace
@@ -302,9 +331,11 @@ std::vector<std::string> cachedata_fuzz_seeds() {
     s.append(rest);
     seeds.push_back(std::move(s));
   };
-  const std::vector<Entry> entries = sample_entries();
-  for (const Entry& e : entries) {
-    const std::string payload = cachedata::core::encode_entry(e);
+  std::vector<Entry> entries = sample_entries();
+  for (Entry& e : entries) {
+    e.body = nullptr;
+    e.body_ref = {};
+    const std::string payload = cachedata::core::encode_head(e);
     with(0, payload);                        // mode 0: the payload alone
     with(3, payload);                        // mode 3: authentic, plain
     with(3 | 0x04, payload);                 // encrypted
@@ -313,9 +344,13 @@ std::vector<std::string> cachedata_fuzz_seeds() {
     with(3 | 0x0c, zstd_compress(payload));  // compressed and encrypted
     with(3 | 0x24, payload);                 // unconfigured key
   }
-  for (const std::string& sealed : splice_bases()) with(1, sealed);  // mode 1: stored envelopes
-  // mode 2: offset, replace count, bytes — in the header, the nonce, the body, the tag, the end.
-  for (uint8_t base = 0; base < 4; ++base) {
+  for (const auto& sealed : splice_bases()) {  // mode 1: stored heads and bodies
+    with(1, sealed.head);
+    with(1, sealed.body);
+  }
+  // mode 2: offset, replace count, bytes — in the header, the nonce, the body, the tag, the end;
+  // of the head (bit 4 clear) and of the body (bit 4 set).
+  for (uint8_t base = 0; base < 8; ++base) {
     const uint8_t control = static_cast<uint8_t>(2 | (base << 2));
     with(control, std::string("\x00\x00\x00", 3));                  // no change
     with(control, std::string("\x04\x00\x01\x02", 4));              // version

@@ -1,4 +1,4 @@
-// Corruption: an altered, truncated, moved or foreign envelope never opens, and a cache that
+// Corruption: an altered, truncated, moved or foreign head or body never opens, and a cache that
 // meets one treats it as a miss (the source is called; nothing wrong is served).
 #include <gtest/gtest.h>
 
@@ -17,45 +17,63 @@ core::Entry entry_with(std::string body) {
   core::Entry e;
   e.status_code = 200;
   e.headers.add("Content-Type", "text/plain");
-  e.body = std::move(body);
+  e.body = std::make_shared<const std::string>(std::move(body));
   e.expires = 1768478700;
   return e;
 }
 
-TEST(CorruptionTest, EveryFlippedBitIsRejected) {
+core::SealedEntry seal(std::string body, const crypto::Keyring& keys, bool encrypt = true,
+                       const std::string& id = kId) {
+  core::Entry e = entry_with(std::move(body));
+  return core::seal_entry(e, id, keys.current(), encrypt);
+}
+
+bool opens(std::string_view head, std::string_view body, const crypto::Keyring& keys,
+           const std::string& id = kId) {
+  return core::open_entry(head, std::string(body), id, keys).is_ok();
+}
+
+TEST(CorruptionTest, EveryFlippedBitOfHeadOrBodyIsRejected) {
   crypto::Keyring keys({DataKey::generate()}, "default");
   for (bool encrypt : {true, false}) {
     for (const std::string& body : {std::string("small body"), std::string(3000, 'z')}) {
-      std::string sealed = core::seal_envelope(entry_with(body), kId, keys.current(), encrypt);
-      ASSERT_TRUE(core::open_envelope(sealed, kId, keys));
-      for (size_t byte = 0; byte < sealed.size(); ++byte) {
-        for (int bit = 0; bit < 8; ++bit) {
-          std::string altered = sealed;
-          altered[byte] = static_cast<char>(altered[byte] ^ (1 << bit));
-          ASSERT_FALSE(core::open_envelope(altered, kId, keys))
-              << "flip of bit " << bit << " of byte " << byte
-              << " went unnoticed (encrypt=" << encrypt << ")";
+      core::SealedEntry sealed = seal(body, keys, encrypt);
+      ASSERT_TRUE(opens(sealed.head, sealed.body, keys));
+      for (bool in_head : {true, false}) {
+        const std::string& part = in_head ? sealed.head : sealed.body;
+        for (size_t byte = 0; byte < part.size(); ++byte) {
+          for (int bit = 0; bit < 8; ++bit) {
+            std::string altered = part;
+            altered[byte] = static_cast<char>(altered[byte] ^ (1 << bit));
+            ASSERT_FALSE(in_head ? opens(altered, sealed.body, keys)
+                                 : opens(sealed.head, altered, keys))
+                << "flip of bit " << bit << " of byte " << byte << " of the "
+                << (in_head ? "head" : "body") << " went unnoticed (encrypt=" << encrypt << ")";
+          }
         }
       }
     }
   }
 }
 
-TEST(CorruptionTest, TruncatedOrExtendedEnvelopeIsRejected) {
+TEST(CorruptionTest, TruncatedOrExtendedPartsAreRejected) {
   crypto::Keyring keys({DataKey::generate()}, "default");
-  std::string sealed = core::seal_envelope(entry_with("body"), kId, keys.current(), true);
-  for (size_t n = 0; n < sealed.size(); ++n) {
-    EXPECT_FALSE(core::open_envelope(sealed.substr(0, n), kId, keys)) << n;
+  core::SealedEntry sealed = seal("body", keys);
+  for (size_t n = 0; n < sealed.head.size(); ++n) {
+    EXPECT_FALSE(opens(sealed.head.substr(0, n), sealed.body, keys)) << n;
   }
-  EXPECT_FALSE(core::open_envelope(sealed + '\0', kId, keys));
+  for (size_t n = 0; n < sealed.body.size(); ++n) {
+    EXPECT_FALSE(opens(sealed.head, sealed.body.substr(0, n), keys)) << n;
+  }
+  EXPECT_FALSE(opens(sealed.head + '\0', sealed.body, keys));
+  EXPECT_FALSE(opens(sealed.head, sealed.body + '\0', keys));
 }
 
-TEST(CorruptionTest, EnvelopeMovedToAnotherIdIsRejected) {
+TEST(CorruptionTest, EntryMovedToAnotherIdIsRejected) {
   crypto::Keyring keys({DataKey::generate()}, "default");
   for (bool encrypt : {true, false}) {
-    std::string sealed =
-        core::seal_envelope(entry_with("alice's data"), kId, keys.current(), encrypt);
-    auto opened = core::open_envelope(sealed, kOtherId, keys);
+    core::SealedEntry sealed = seal("alice's data", keys, encrypt);
+    auto opened = core::open_entry(sealed.head, std::string(sealed.body), kOtherId, keys);
     ASSERT_FALSE(opened);
     EXPECT_EQ(opened.status().code(), Status::Code::kCorruption);
   }
@@ -64,26 +82,28 @@ TEST(CorruptionTest, EnvelopeMovedToAnotherIdIsRejected) {
 TEST(CorruptionTest, WrongKeyIsRejected) {
   crypto::Keyring writer({DataKey::generate()}, "default");
   crypto::Keyring reader({DataKey::generate()}, "default");
-  std::string sealed = core::seal_envelope(entry_with("secret"), kId, writer.current(), true);
-  EXPECT_FALSE(core::open_envelope(sealed, kId, reader));
+  core::SealedEntry sealed = seal("secret", writer);
+  EXPECT_FALSE(opens(sealed.head, sealed.body, reader));
   // Same key, other instance: the derived keys differ too.
   DataKey shared = DataKey::generate();
   crypto::Keyring test_instance({shared}, "test");
   crypto::Keyring prod_instance({shared}, "prod");
-  std::string sealed_test =
-      core::seal_envelope(entry_with("x"), kId, test_instance.current(), true);
-  EXPECT_FALSE(core::open_envelope(sealed_test, kId, prod_instance));
+  core::SealedEntry sealed_test = seal("x", test_instance);
+  EXPECT_FALSE(opens(sealed_test.head, sealed_test.body, prod_instance));
 }
 
 TEST(CorruptionTest, GarbageNeverCrashesTheDecoder) {
   crypto::Keyring keys({DataKey::generate()}, "default");
+  core::SealedEntry valid = seal("body", keys);
   std::string garbage;
   uint32_t x = 12345;
   for (int len = 0; len < 400; ++len) {
     x = x * 1103515245 + 12345;
     garbage.push_back(static_cast<char>(x >> 16));
-    EXPECT_FALSE(core::open_envelope(garbage, kId, keys));
-    (void)core::decode_entry(garbage);  // any outcome but a crash (ASan watches)
+    EXPECT_FALSE(opens(garbage, "", keys));
+    EXPECT_FALSE(opens(valid.head, garbage, keys));
+    uint64_t body_size = 0;
+    (void)core::decode_head(garbage, &body_size);  // any outcome but a crash (ASan watches)
   }
 }
 
@@ -106,7 +126,7 @@ TEST(CorruptionTest, CacheTreatsACorruptedStoredEntryAsAMiss) {
 
   std::string id = cache->id_of(profile, request).value();
   auto record = store->get(id).value().value();
-  record.envelope[record.envelope.size() / 2] ^= 0x10;
+  record.body[record.body.size() / 2] ^= 0x10;
   ASSERT_TRUE(store->put(record));
 
   origin.respond = [](const Request&, const Validators&) { return testing::ok_response("v2"); };

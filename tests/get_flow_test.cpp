@@ -115,7 +115,8 @@ TEST_F(GetFlowTest, ExpiredEntryIsRevalidatedAndReplacedOn200) {
 TEST_F(GetFlowTest, NotModifiedExtendsTheEntryWithoutRewritingItsBody) {
   answer_versions();
   get();
-  std::string sealed_before = record().envelope;
+  std::string body_before = record().body;
+  std::string head_before = record().head;
   int writes_before = store->writes;
   clock.advance(seconds(61));
   origin.respond = [](const Request&, const Validators& v) {
@@ -129,8 +130,10 @@ TEST_F(GetFlowTest, NotModifiedExtendsTheEntryWithoutRewritingItsBody) {
   EXPECT_EQ(r.status_code(), 200);
   EXPECT_EQ(r.expires(), clock.now() + seconds(60));
   EXPECT_EQ(origin.calls, 2);
-  EXPECT_EQ(store->writes, writes_before);  // no put: only a touch
-  EXPECT_EQ(record().envelope, sealed_before);
+  EXPECT_EQ(store->writes, writes_before);  // no put: only a new head
+  EXPECT_EQ(store->head_replacements, 1);
+  EXPECT_EQ(record().body, body_before);
+  EXPECT_NE(record().head, head_before);
   EXPECT_EQ(record().expires, clock.seconds() + 60);
   reopen();
   EXPECT_EQ(get().source(), DataSource::kCache);

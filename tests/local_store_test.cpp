@@ -81,7 +81,8 @@ StoredRecord record(const std::string& id, std::string envelope, int64_t expires
   r.id = id;
   r.expires = expires;
   r.purge_at = purge_at;
-  r.envelope = std::move(envelope);
+  r.head = "h";  // one byte, so sizes below are the bodies' plus one per entry
+  r.body = std::move(envelope);
   return r;
 }
 
@@ -136,14 +137,14 @@ TEST(LocalStoreTest, RoundTripsInlineEnvelope) {
   auto got = must_get(*store, id);
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->id, id);
-  EXPECT_EQ(got->envelope, envelope_for(id, 500));
+  EXPECT_EQ(got->body, envelope_for(id, 500));
   EXPECT_EQ(got->expires, 1500);
   EXPECT_EQ(got->purge_at, 2500);
   EXPECT_TRUE(blob_files(tmp.path()).empty());
   EXPECT_FALSE(must_get(*store, id_for(2)).has_value());
 }
 
-TEST(LocalStoreTest, RoundTripsEmptyEnvelope) {
+TEST(LocalStoreTest, RoundTripsEmptyBody) {
   TempDir tmp;
   ManualClock clock;
   auto store = must_open(options_for(tmp.path(), clock));
@@ -151,10 +152,10 @@ TEST(LocalStoreTest, RoundTripsEmptyEnvelope) {
   ASSERT_TRUE(store->put(record(id_for(1), "")));
   auto got = must_get(*store, id_for(1));
   ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(got->envelope, "");
+  EXPECT_EQ(got->body, "");
 }
 
-TEST(LocalStoreTest, RoundTripsFileEnvelope) {
+TEST(LocalStoreTest, RoundTripsFileBody) {
   TempDir tmp;
   ManualClock clock;
   auto store = must_open(options_for(tmp.path(), clock));
@@ -168,7 +169,7 @@ TEST(LocalStoreTest, RoundTripsFileEnvelope) {
   EXPECT_EQ(fs::path(files[0]).parent_path().filename().string(), id.substr(0, 2));
   auto got = must_get(*store, id);
   ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(got->envelope, env);
+  EXPECT_EQ(got->body, env);
   EXPECT_EQ(got->expires, 1500);
   EXPECT_EQ(got->purge_at, 2500);
 }
@@ -186,8 +187,8 @@ TEST(LocalStoreTest, EntriesSurviveReopen) {
   }
   auto store = must_open(options_for(tmp.path(), clock));
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(must_get(*store, id_for(1))->envelope, small);
-  EXPECT_EQ(must_get(*store, id_for(2))->envelope, large);
+  EXPECT_EQ(must_get(*store, id_for(1))->body, small);
+  EXPECT_EQ(must_get(*store, id_for(2))->body, large);
 }
 
 TEST(LocalStoreTest, OverwriteReplacesEnvelopeAndRemovesOldBlobFile) {
@@ -206,17 +207,17 @@ TEST(LocalStoreTest, OverwriteReplacesEnvelopeAndRemovesOldBlobFile) {
   EXPECT_NE(second[0], first[0]);  // a new name per write
   auto got = must_get(*store, id);
   ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(got->envelope, envelope_for(id, 6000, 'b'));
+  EXPECT_EQ(got->body, envelope_for(id, 6000, 'b'));
   EXPECT_EQ(got->expires, 1234);
 
   // File to inline: the file goes; inline to file and back: one file at most.
   ASSERT_TRUE(store->put(record(id, envelope_for(id, 100, 'c'))));
   EXPECT_TRUE(blob_files(tmp.path()).empty());
-  EXPECT_EQ(must_get(*store, id)->envelope, envelope_for(id, 100, 'c'));
+  EXPECT_EQ(must_get(*store, id)->body, envelope_for(id, 100, 'c'));
   auto stats = store->stats(1000);
   ASSERT_TRUE(stats);
   EXPECT_EQ(stats->entries, 1u);
-  EXPECT_EQ(stats->bytes, 100u);
+  EXPECT_EQ(stats->bytes, 101u);
 }
 
 TEST(LocalStoreTest, EraseRemovesEntryAndBlobFile) {
@@ -253,7 +254,7 @@ TEST(LocalStoreTest, TouchChangesExpiryButNotEnvelope) {
     ASSERT_TRUE(got.has_value());
     EXPECT_EQ(got->expires, 7000);
     EXPECT_EQ(got->purge_at, 8000);
-    EXPECT_EQ(got->envelope, env);
+    EXPECT_EQ(got->body, env);
     EXPECT_EQ(blob_files(tmp.path()), files_before);  // the file is not rewritten
   }
 }
@@ -310,7 +311,7 @@ TEST(LocalStoreTest, ListIsMostRecentlyUsedFirst) {
   EXPECT_EQ((*listed)[0].id, id_for(2));
   EXPECT_EQ((*listed)[1].id, id_for(1));
   EXPECT_EQ((*listed)[2].id, id_for(0));
-  EXPECT_EQ((*listed)[2].size, 100u);
+  EXPECT_EQ((*listed)[2].size, 101u);
   EXPECT_EQ((*listed)[2].last_access, 1000);
 
   clock.set(1100);
@@ -348,7 +349,7 @@ TEST(LocalStoreTest, StatsCountEntriesBytesExpiredAndPurgeable) {
   auto stats = store->stats(1000);
   ASSERT_TRUE(stats) << stats.status().to_string();
   EXPECT_EQ(stats->entries, 3u);
-  EXPECT_EQ(stats->bytes, 3110u);
+  EXPECT_EQ(stats->bytes, 3113u);
   EXPECT_EQ(stats->capacity_bytes, 50'000u);
   EXPECT_EQ(stats->expired_entries, 2u);
   EXPECT_EQ(stats->purgeable_entries, 1u);
@@ -410,15 +411,15 @@ TEST(LocalStoreTest, EvictionRemovesLeastRecentlyUsedFirst) {
   ManualClock clock;
   auto store = must_open(options_for(tmp.path(), clock, 10'000, 512));
   ASSERT_NE(store, nullptr);
-  for (int i = 0; i < 10; ++i) {  // 10 x 1000 bytes, in files, put 100 s apart
+  for (int i = 0; i < 10; ++i) {  // 10 x 1000 bytes (999 + the head), in files, 100 s apart
     clock.set(1000 + 100 * i);
-    ASSERT_TRUE(store->put(record(id_for(i), envelope_for(id_for(i), 1000))));
+    ASSERT_TRUE(store->put(record(id_for(i), envelope_for(id_for(i), 999))));
   }
   clock.set(3000);
   ASSERT_TRUE(must_get(*store, id_for(0)).has_value());  // the oldest put, read recently
 
   clock.set(3100);
-  ASSERT_TRUE(store->put(record(id_for(10), envelope_for(id_for(10), 1000))));
+  ASSERT_TRUE(store->put(record(id_for(10), envelope_for(id_for(10), 999))));
   // 11,000 > 10,000: down to 9,000 by evicting the two least recently used, 1 and 2.
   EXPECT_TRUE(must_get(*store, id_for(0)).has_value());
   EXPECT_FALSE(must_get(*store, id_for(1)).has_value());
@@ -434,11 +435,11 @@ TEST(LocalStoreTest, PutLargerThanCapIsTooLarge) {
   auto store = must_open(options_for(tmp.path(), clock, 1000, 100));
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->put(record(id_for(1), std::string(300, 'a'))));
-  EXPECT_EQ(store->put(record(id_for(2), std::string(1001, 'b'))).code(), Code::kTooLarge);
+  EXPECT_EQ(store->put(record(id_for(2), std::string(1000, 'b'))).code(), Code::kTooLarge);
   EXPECT_TRUE(must_get(*store, id_for(1)).has_value());  // nothing evicted for it
   EXPECT_EQ(blob_files(tmp.path()).size(), 1u);
   // Exactly the cap fits, at the cost of everything else.
-  ASSERT_TRUE(store->put(record(id_for(3), std::string(1000, 'c'))));
+  ASSERT_TRUE(store->put(record(id_for(3), std::string(999, 'c'))));
   EXPECT_FALSE(must_get(*store, id_for(1)).has_value());
   EXPECT_TRUE(must_get(*store, id_for(3)).has_value());
   EXPECT_EQ(blob_files(tmp.path()).size(), 1u);
@@ -468,7 +469,7 @@ TEST(LocalStoreTest, EntryPastPurgeTimeIsMissAndSweptWithItsFile) {
   EXPECT_TRUE(blob_files(tmp.path()).empty());
   auto stats = store->stats(1500);
   EXPECT_EQ(stats->entries, 1u);
-  EXPECT_EQ(stats->bytes, 100u);
+  EXPECT_EQ(stats->bytes, 101u);
   EXPECT_TRUE(must_get(*store, id_for(3)).has_value());
 }
 
@@ -526,7 +527,7 @@ TEST(LocalStoreTest, OldOrphanBlobFilesAreRemovedAtOpen) {
   EXPECT_FALSE(fs::exists(old_orphan));
   EXPECT_FALSE(fs::exists(old_temp));
   EXPECT_TRUE(fs::exists(new_orphan));
-  EXPECT_EQ(must_get(*store, id_for(1))->envelope, envelope_for(id_for(1), 5000));
+  EXPECT_EQ(must_get(*store, id_for(1))->body, envelope_for(id_for(1), 5000));
 }
 
 // --- files on disk ---
@@ -611,12 +612,12 @@ TEST(LocalStoreTest, NewerSchemaVersionIsRefused) {
   { ASSERT_NE(must_open(options_for(tmp.path(), clock)), nullptr); }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((tmp.path() + "/store.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 2", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 3", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   auto opened = open_local_store(options_for(tmp.path(), clock));
   ASSERT_FALSE(opened.is_ok());
   EXPECT_EQ(opened.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(opened.status().message().find("version 2"), std::string::npos)
+  EXPECT_NE(opened.status().message().find("version 3"), std::string::npos)
       << opened.status().message();
 }
 
@@ -692,7 +693,7 @@ TEST(LocalStoreTest, FourThreadsMixedOperationsHaveNoErrors) {
         if (!got) {
           report(where + "get " + got.status().to_string());
         } else if (*got) {
-          const std::string& env = (*got)->envelope;
+          const std::string& env = (*got)->body;
           const std::string filler = env.substr(id.size());
           if (env.compare(0, id.size(), id) != 0 ||
               filler.find_first_not_of(filler.empty() ? 'x' : filler[0]) != std::string::npos) {
@@ -716,7 +717,7 @@ TEST(LocalStoreTest, FourThreadsMixedOperationsHaveNoErrors) {
   for (const auto& [id, env] : own) {
     auto got = must_get(*store, id);
     ASSERT_TRUE(got.has_value()) << id;
-    EXPECT_EQ(got->envelope, env) << id;
+    EXPECT_EQ(got->body, env) << id;
   }
 }
 
@@ -770,15 +771,91 @@ TEST(LocalStoreTest, FourProcessesMixedOperationsLoseNothing) {
     for (const auto& [id, env] : own) {
       auto got = must_get(*store, id);
       ASSERT_TRUE(got.has_value()) << "worker " << w << " lost " << id;
-      EXPECT_EQ(got->envelope, env) << "worker " << w << " id " << id;
+      EXPECT_EQ(got->body, env) << "worker " << w << " id " << id;
     }
   }
   // No file leaked by overwrites, erases or failed writes: one file per row stored as a file.
-  auto listed = store->list(100'000);
-  ASSERT_TRUE(listed);
-  size_t file_rows = 0;
-  for (const EntryInfo& e : *listed) file_rows += e.size > 2048 ? 1 : 0;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/store.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM entries WHERE blob_file IS NOT NULL", -1,
+                               &q, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  const auto file_rows = static_cast<size_t>(sqlite3_column_int64(q, 0));
+  sqlite3_finalize(q);
+  sqlite3_close(db);
   EXPECT_EQ(blob_files(dir).size(), file_rows);
+}
+
+TEST(LocalStoreTest, ReplaceHeadKeepsBodyInlineAndInFile) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock, 1 << 20, 1024));
+  ASSERT_NE(store, nullptr);
+  for (size_t size : {100u, 5000u}) {  // inline, then a file
+    const std::string id = id_for(static_cast<unsigned>(size));
+    ASSERT_TRUE(store->put(record(id, envelope_for(id, size), 1500, 2500)));
+    const auto files_before = blob_files(tmp.path());
+    ASSERT_TRUE(store->replace_head(id, "new head", 4000, 8000));
+    auto got = must_get(*store, id);
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->head, "new head");
+    EXPECT_EQ(got->body, envelope_for(id, size));  // untouched
+    EXPECT_EQ(got->expires, 4000);
+    EXPECT_EQ(got->purge_at, 8000);
+    EXPECT_EQ(blob_files(tmp.path()), files_before);  // no file rewritten
+  }
+  // The byte total follows the head's new length (1 byte became 8, twice).
+  EXPECT_EQ(store->stats(1000)->bytes, 100u + 5000u + 2 * 8u);
+}
+
+TEST(LocalStoreTest, ReplaceHeadOfMissingOrPurgeableEntryIsNotFound) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->replace_head(id_for(1), "h2", 4000, 8000).code(), Code::kNotFound);
+  ASSERT_TRUE(store->put(record(id_for(2), "body", 900, 1000)));
+  EXPECT_EQ(store->replace_head(id_for(2), "h2", 4000, 8000).code(), Code::kNotFound);
+  EXPECT_EQ(store->replace_head(id_for(2), "", 4000, 8000).code(), Code::kInvalidArgument);
+}
+
+TEST(LocalStoreTest, PutWithoutHeadIsInvalidArgument) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  StoredRecord r = record(id_for(1), "body");
+  r.head.clear();
+  EXPECT_EQ(store->put(r).code(), Code::kInvalidArgument);
+}
+
+TEST(LocalStoreTest, VersionOneStoreIsEmptiedAndRecreated) {
+  TempDir tmp;
+  ManualClock clock;
+  const std::string dir = tmp.path() + "/store";
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/store.db").c_str(), &db), SQLITE_OK);
+  // The version 1 layout: one envelope column.
+  std::string sql = std::string(
+                        "CREATE TABLE entries(id TEXT PRIMARY KEY NOT NULL, expires INTEGER NOT "
+                        "NULL, purge_at INTEGER NOT NULL, size INTEGER NOT NULL, last_access "
+                        "INTEGER NOT NULL, blob_file TEXT, envelope BLOB);"
+                        "CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);"
+                        "INSERT INTO meta VALUES('bytes', 3);"
+                        "INSERT INTO entries VALUES('") +
+                    id_for(1) + "', 5000, 9000, 3, 1, NULL, 'abc'); PRAGMA user_version = 1;";
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  auto store = must_open(options_for(dir, clock));
+  ASSERT_NE(store, nullptr);
+  EXPECT_FALSE(must_get(*store, id_for(1)).has_value());  // a cache: emptied, not migrated
+  ASSERT_TRUE(store->put(record(id_for(2), "body")));
+  EXPECT_EQ(must_get(*store, id_for(2))->body, "body");
+  EXPECT_EQ(store->stats(1000)->bytes, 5u);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ namespace {
 
 std::shared_ptr<const Entry> entry_of(size_t body_bytes) {
   auto e = std::make_shared<Entry>();
-  e->body.assign(body_bytes, 'x');
+  e->body = std::make_shared<const std::string>(body_bytes, 'x');
   return e;
 }
 
@@ -78,7 +78,7 @@ TEST(MemoryTierTest, ManyThreadsAtOnce) {
         } else if (i % 11 == 0) {
           tier.erase(id(k));
         } else if (auto hit = tier.get(id(k))) {
-          ASSERT_EQ(hit->entry->body.size(), 500u);
+          ASSERT_EQ(hit->entry->body_text().size(), 500u);
         }
       }
     });

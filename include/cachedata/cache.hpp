@@ -34,6 +34,12 @@ class GetResult {
   // The retained origin headers plus x-cprxy-data-source.
   const Headers& headers() const { return headers_; }
   const std::string& body() const;
+  // The same bytes, shared with the cache (null for an empty body): keeps them alive without a
+  // copy after the result is gone.
+  std::shared_ptr<const std::string> shared_body() const;
+  // Served past its expiry: error:cache, or "cache" / "cache:memory" within a
+  // stale-while-revalidate window while a background refresh runs.
+  bool stale() const { return stale_; }
   std::chrono::system_clock::time_point expires() const { return expires_; }
   // Wall time spent in get().
   std::chrono::microseconds elapsed() const { return elapsed_; }
@@ -50,6 +56,7 @@ class GetResult {
   std::chrono::system_clock::time_point expires_{};
   std::chrono::microseconds elapsed_{0};
   std::string error_;
+  bool stale_ = false;
 };
 
 // Counters since the Cache was opened.
@@ -67,6 +74,8 @@ struct CacheStats {
   uint64_t store_write_errors = 0;
   uint64_t corrupt_entries = 0;  // entries that failed to open (treated as misses)
   uint64_t not_stored = 0;       // answers the policy did not store (no-store, negative_ttl 0)
+  uint64_t stale_while_revalidate = 0;  // stale answers served while a refresh ran
+  uint64_t background_refreshes = 0;    // refreshes run off the caller's thread
 };
 
 class Cache {
@@ -77,7 +86,10 @@ class Cache {
   Cache(const Cache&) = delete;
   Cache& operator=(const Cache&) = delete;
 
-  // Never throws; a fetcher that throws is treated as a source failure.
+  // Never throws; a fetcher that throws is treated as a source failure. Within a
+  // stale-while-revalidate window (Profile::stale_while_revalidate, or the origin's directive)
+  // the fetcher is copied and called once more from a background thread after get() returns:
+  // it must stay callable until the Cache is destroyed (the destructor waits for that call).
   GetResult get(const Profile& profile, const Request& request, const Fetcher& fetcher);
 
   // The request's id (64 hex characters) under the current key, as the store knows it.

@@ -32,6 +32,12 @@ struct Profile {
   // 0 disables stale serving.
   std::chrono::seconds stale_on_error{300};
 
+  // An expired answer is served at once (source "cache" / "cache:memory", GetResult::stale())
+  // for this long past its expiry while one background refresh replaces it (RFC 5861). The
+  // origin's own stale-while-revalidate=N takes precedence unless override_origin_expiry.
+  // 0: expired answers are refreshed before they are returned.
+  std::chrono::seconds stale_while_revalidate{0};
+
   // Lifetime of negative answers: origin failures (no stale entry to serve) and 4xx answers.
   // 0: failures are not remembered, 4xx answers are not stored.
   std::chrono::seconds negative_ttl{10};

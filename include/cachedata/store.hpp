@@ -1,6 +1,10 @@
 // Store: where sealed entries live (the embedded local store, the memory-only store, and the
 // shared DynamoDB + S3 store). A store sees an entry only as an id, its expiry and purge times
-// and opaque sealed bytes (the envelope, docs/FORMAT.md); it never needs the data key.
+// and two opaque sealed parts (docs/FORMAT.md, "Envelope"): a small head (status, headers,
+// validators) and the body. They are separate so that a revalidation (304) can replace the head
+// and the expiry without rewriting a body that may be megabytes. A store never needs the data
+// key and never looks inside either part; the head names the body it belongs to, so a head and a
+// body from two different writes never open together (the cache treats that as a miss).
 //
 // Every implementation is safe to call from many threads at once. Errors are values: a store
 // that is down returns kUnavailable / kIoError and the cache carries on without it.
@@ -20,20 +24,23 @@ struct StoredRecord {
   std::string id;        // the request id as 64 lowercase hex characters
   int64_t expires = 0;   // unix seconds: fresh until then
   int64_t purge_at = 0;  // unix seconds: the store may delete the entry from then on
-  std::string envelope;  // sealed bytes
+  std::string head;      // sealed head part; never empty in a stored record
+  std::string body;      // sealed body part; empty when the entry has no body
+
+  uint64_t size() const { return head.size() + body.size(); }
 };
 
 struct EntryInfo {
   std::string id;
   int64_t expires = 0;
   int64_t purge_at = 0;
-  uint64_t size = 0;        // bytes of the envelope
+  uint64_t size = 0;        // bytes of head + body
   int64_t last_access = 0;  // unix seconds, approximate (see the store's notes)
 };
 
 struct StoreStats {
   uint64_t entries = 0;
-  uint64_t bytes = 0;            // envelope bytes held
+  uint64_t bytes = 0;            // head + body bytes held
   uint64_t capacity_bytes = 0;   // 0: unbounded
   uint64_t expired_entries = 0;  // entries past their expiry (still servable stale)
   uint64_t purgeable_entries = 0;
@@ -47,9 +54,13 @@ class Store {
   virtual Result<std::optional<StoredRecord>> get(std::string_view id) = 0;
   // Inserts or replaces the record with the same id.
   virtual Status put(const StoredRecord& record) = 0;
-  // Sets expiry and purge time of an existing record without rewriting its envelope.
+  // Sets expiry and purge time of an existing record without rewriting its parts.
   // kNotFound when there is no such record.
   virtual Status touch(std::string_view id, int64_t expires, int64_t purge_at) = 0;
+  // Replaces the head, expiry and purge time of an existing record, keeping its body as it is
+  // (a 304 answer). kNotFound when there is no such record.
+  virtual Status replace_head(std::string_view id, std::string_view head, int64_t expires,
+                              int64_t purge_at) = 0;
   virtual Status erase(std::string_view id) = 0;
   // Deletes every record whose purge time is at or before `now`; returns how many.
   virtual Result<uint64_t> sweep(int64_t now) = 0;

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/background_refresher.hpp"
 #include "core/entry.hpp"
 #include "core/envelope.hpp"
 #include "core/expiry_policy.hpp"
@@ -33,10 +34,15 @@ const std::string& GetResult::body() const {
   return body_ ? *body_ : kEmpty;
 }
 
+std::shared_ptr<const std::string> GetResult::shared_body() const {
+  return body_;
+}
+
 struct Counters {
   std::atomic<uint64_t> gets{0}, memory_hits{0}, store_hits{0}, misses{0}, fetches{0},
       not_modified{0}, stale_served{0}, origin_failures{0}, negative_hits{0}, store_read_errors{0},
-      store_write_errors{0}, corrupt_entries{0}, not_stored{0};
+      store_write_errors{0}, corrupt_entries{0}, not_stored{0}, stale_while_revalidate{0},
+      background_refreshes{0};
 };
 
 struct Cache::Impl {
@@ -48,6 +54,8 @@ struct Cache::Impl {
   Counters counters;
   bool created_key_file = false;
   std::string key_file_path;
+  // Last member: destroyed first, so a running refresh never outlives what it uses.
+  core::BackgroundRefresher refresher;
 
   Impl(Config c) : config(std::move(c)), logger(config.log_level, config.log_sink) {}
 
@@ -55,6 +63,30 @@ struct Cache::Impl {
   int64_t purge_at(int64_t expires) const { return core::purge_time(expires, config.purge_window); }
   void count(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
 };
+
+namespace {
+
+// Response headers a 304 never updates in the stored answer (RFC 9111 §3.2): they describe
+// the 304 message itself, not the stored representation.
+bool describes_the_message(std::string_view name) {
+  for (const char* own :
+       {"content-length", "content-encoding", "content-range", "transfer-encoding", "connection",
+        "keep-alive", "trailer", "upgrade", "proxy-connection", "te"}) {
+    if (iequals(name, own)) return true;
+  }
+  return false;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+}  // namespace
 
 // The entry a get() found before deciding whether to call the source.
 struct Found {
@@ -70,14 +102,17 @@ struct GetFlow {
   const Profile& profile;
   const Request& request;
   const Fetcher& fetcher;
+  bool in_background = false;  // a stale-while-revalidate refresh: never serves stale itself
   Clock::time_point started = Clock::now();
   Clock::time_point now{};
-  std::string id{};
+  std::string primary_id{};  // the request's id under the profile's key headers
+  std::string id{};          // where the answer lives: primary_id, or its Vary variant
 
   GetResult finish(DataSource source, std::shared_ptr<const Entry> entry, int64_t expires,
-                   std::string error = {}) {
+                   std::string error = {}, bool stale = false) {
     GetResult r;
     r.source_ = source;
+    r.stale_ = stale;
     // Built in one allocation: this runs on every hit, memory hits included.
     r.headers_.reserve((entry ? entry->headers.size() : 0) + 1);
     if (entry) {
@@ -86,8 +121,7 @@ struct GetFlow {
         // An origin's own x-cprxy-data-source would contradict ours.
         if (!iequals(name, kDataSourceHeader)) r.headers_.add(name, value);
       }
-      // Aliasing: the result shares the entry's body, no copy.
-      r.body_ = std::shared_ptr<const std::string>(entry, &entry->body);
+      r.body_ = entry->body;  // shared, no copy
       if (error.empty() && entry->kind == EntryKind::kFailure) error = entry->error;
     }
     r.headers_.add(std::string(kDataSourceHeader), std::string(to_string(source)));
@@ -102,6 +136,12 @@ struct GetFlow {
     return finish(DataSource::kErrorOriginal, nullptr, 0, status.to_string());
   }
 
+  void log_store_error(const char* what, const Status& s) {
+    c.count(c.counters.store_write_errors);
+    c.logger.log(LogLevel::kWarn, std::string("store ") + what + " failed (" + c.store->describe() +
+                                      "): " + s.to_string());
+  }
+
   std::optional<Found> lookup_store(const std::string& under_id) {
     if (!c.store) return std::nullopt;
     auto record = c.store->get(under_id);
@@ -112,72 +152,148 @@ struct GetFlow {
       return std::nullopt;
     }
     if (!record->has_value()) return std::nullopt;
-    auto opened = core::open_envelope((*record)->envelope, under_id, *c.keyring);
+    StoredRecord& stored = **record;
+    auto opened = core::open_entry(stored.head, std::move(stored.body), under_id, *c.keyring);
     if (!opened) {
-      // Altered, truncated, moved or sealed under a key we do not hold: never served.
+      // Altered, truncated, moved, torn between two writes or sealed under a key we do not
+      // hold: never served.
       c.count(c.counters.corrupt_entries);
       c.logger.log(LogLevel::kWarn,
                    "entry " + under_id.substr(0, 12) + " ignored: " + opened.status().to_string());
       return std::nullopt;
     }
-    return Found{std::make_shared<const Entry>(std::move(opened).value()), (*record)->expires,
-                 under_id, false};
+    return Found{std::make_shared<const Entry>(std::move(opened).value()), stored.expires, under_id,
+                 false};
+  }
+
+  // The memory tier, then the store (another process may have refreshed it).
+  std::optional<Found> lookup_at(const std::string& at_id) {
+    std::optional<Found> found;
+    if (c.memory) {
+      if (auto hit = c.memory->get(at_id)) found = Found{hit->entry, hit->expires, at_id, true};
+    }
+    if (found && found->expires > core::to_unix_seconds(now)) return found;
+    if (auto stored = lookup_store(at_id)) {
+      if (c.memory) c.memory->put(at_id, stored->entry, stored->expires);
+      return stored;
+    }
+    return found;
+  }
+
+  // The id of this request when the answer varies on `names` too (docs/DESIGN.md, "Vary").
+  Result<std::string> variant_id(const std::vector<std::string>& names) const {
+    Profile varied = profile;
+    for (const auto& name : names) {
+      bool keyed = std::any_of(varied.key_headers.begin(), varied.key_headers.end(),
+                               [&](const std::string& k) { return iequals(k, name); });
+      if (!keyed) varied.key_headers.push_back(name);
+    }
+    return core::request_id(c.keyring->current().id_mac, varied, request);
+  }
+
+  // Vary names that are not in the id already; empty when every request header is keyed.
+  std::vector<std::string> unkeyed(const std::vector<std::string>& names) const {
+    std::vector<std::string> out;
+    if (profile.key_headers.empty()) return out;
+    for (const auto& name : names) {
+      bool keyed = std::any_of(profile.key_headers.begin(), profile.key_headers.end(),
+                               [&](const std::string& k) { return iequals(k, name); });
+      if (!keyed) out.push_back(name);
+    }
+    return out;
   }
 
   std::optional<Found> lookup() {
-    std::optional<Found> found;
-    if (c.memory) {
-      if (auto hit = c.memory->get(id)) found = Found{hit->entry, hit->expires, id, true};
+    std::optional<Found> found = lookup_at(id);
+    if (!found) {
+      // After a key rotation, entries written under a previous key live under that key's id.
+      const auto& keys = c.keyring->all();
+      for (size_t i = 1; i < keys.size() && !found; ++i) {
+        auto old_id = core::request_id(keys[i]->id_mac, profile, request);
+        if (!old_id) break;
+        found = lookup_store(*old_id);
+      }
     }
-    int64_t now_s = core::to_unix_seconds(now);
-    if (found && found->expires > now_s) return found;
-    // Memory missed or is stale: another process may have refreshed the store.
-    if (auto stored = lookup_store(id)) {
-      if (c.memory) c.memory->put(id, stored->entry, stored->expires);
-      return stored;
+    if (found && found->entry->kind == EntryKind::kVary) {
+      // A pointer: the answer lives under the id that includes the headers it varies on.
+      auto names = core::vary_names(found->entry->headers).names;
+      auto variant = variant_id(names);
+      if (!variant) return std::nullopt;
+      id = std::move(variant).value();
+      found = lookup_at(id);
+      if (found && found->entry->kind == EntryKind::kVary) return std::nullopt;
     }
-    if (found) return found;
-    // After a key rotation, entries written under a previous key live under that key's id.
-    const auto& keys = c.keyring->all();
-    for (size_t i = 1; i < keys.size(); ++i) {
-      auto old_id = core::request_id(keys[i]->id_mac, profile, request);
-      if (!old_id) break;
-      if (auto stored = lookup_store(*old_id)) return stored;
-    }
-    return std::nullopt;
+    return found;
   }
 
-  void write(const std::shared_ptr<const Entry>& entry, int64_t expires) {
-    if (c.memory) c.memory->put(id, entry, expires);
-    if (!c.store) return;
-    StoredRecord record{id, expires, c.purge_at(expires),
-                        core::seal_envelope(*entry, id, c.keyring->current(), profile.encrypt)};
-    Status s = c.store->put(record);
-    if (!s) {
-      c.count(c.counters.store_write_errors);
-      c.logger.log(LogLevel::kWarn,
-                   "store write failed (" + c.store->describe() + "): " + s.to_string());
+  // Seals and writes a whole entry under `at_id` (memory tier and store).
+  void write(const std::shared_ptr<Entry>& entry, int64_t expires, const std::string& at_id) {
+    if (c.store) {
+      // Sealing first also sets the entry's body reference, which a later 304 refresh reuses.
+      core::SealedEntry sealed =
+          core::seal_entry(*entry, at_id, c.keyring->current(), profile.encrypt);
+      StoredRecord record{at_id, expires, c.purge_at(expires), std::move(sealed.head),
+                          std::move(sealed.body)};
+      if (Status s = c.store->put(record); !s) log_store_error("write", s);
     }
+    if (c.memory) c.memory->put(at_id, entry, expires);
   }
 
-  // Extends a held entry without rewriting its envelope.
+  // Stores a new answer where it belongs: under the id, or, when it varies on request headers
+  // that are not part of the id, under its variant id with a pointer at the id.
+  void write_answer(const std::shared_ptr<Entry>& entry, int64_t expires) {
+    auto names = unkeyed(core::vary_names(entry->headers).names);
+    if (names.empty()) {
+      id = primary_id;
+      write(entry, expires, id);
+      return;
+    }
+    auto variant = variant_id(names);
+    if (!variant) return;
+    id = std::move(variant).value();
+    write(entry, expires, id);
+    auto pointer = std::make_shared<Entry>();
+    pointer->kind = EntryKind::kVary;
+    pointer->headers.add("vary", join_names(names));
+    pointer->stored_at_ms = entry->stored_at_ms;
+    pointer->expires = expires;
+    write(pointer, expires, primary_id);
+  }
+
+  // Extends a held entry's expiry without rewriting its parts (stale served on error).
   void extend(const Found& found, int64_t expires) {
     if (c.memory) c.memory->put(id, found.entry, expires);
     if (!c.store) return;
     if (found.id != id) {
-      write(found.entry, expires);  // found under a previous key: move it to the current id
+      // Found under a previous key: move it to the current id.
+      write(std::make_shared<Entry>(*found.entry), expires, id);
       return;
     }
     Status s = c.store->touch(id, expires, c.purge_at(expires));
     if (s.code() == Status::Code::kNotFound && found.from_memory) {
-      write(found.entry, expires);  // the store lost it (swept, evicted): put it back
+      // The store lost it (swept, evicted): put it back.
+      write(std::make_shared<Entry>(*found.entry), expires, id);
       return;
     }
-    if (!s) {
-      c.count(c.counters.store_write_errors);
-      c.logger.log(LogLevel::kWarn,
-                   "store touch failed (" + c.store->describe() + "): " + s.to_string());
+    if (!s) log_store_error("touch", s);
+  }
+
+  // A 304: the refreshed head replaces the stored one; the body stays where it is.
+  void refresh_head(const Found& found, const std::shared_ptr<Entry>& refreshed, int64_t expires) {
+    if (c.store) {
+      if (found.id != id) {
+        write(refreshed, expires, id);  // found under a previous key: move it
+        return;
+      }
+      std::string head = core::seal_head(*refreshed, id, c.keyring->current(), profile.encrypt);
+      Status s = c.store->replace_head(id, head, expires, c.purge_at(expires));
+      if (s.code() == Status::Code::kNotFound) {
+        write(refreshed, expires, id);  // the store lost it meanwhile: put it back whole
+        return;
+      }
+      if (!s) log_store_error("head refresh", s);
     }
+    if (c.memory) c.memory->put(id, refreshed, expires);
   }
 
   Response call_source(const Validators& validators, uint32_t& fetch_ms) {
@@ -196,19 +312,38 @@ struct GetFlow {
     return response;
   }
 
+  bool retain(std::string_view name) const {
+    if (profile.retain_headers.empty()) return true;
+    // The cache's own rules need the validators, the freshness directives and Vary.
+    return iequals(name, "etag") || iequals(name, "last-modified") ||
+           iequals(name, "content-type") || iequals(name, "cache-control") ||
+           iequals(name, "expires") || iequals(name, "vary") ||
+           std::any_of(profile.retain_headers.begin(), profile.retain_headers.end(),
+                       [&](const std::string& h) { return iequals(h, name); });
+  }
+
   Headers retained(const Headers& origin) const {
     if (profile.retain_headers.empty()) return origin;
     Headers kept;
     for (const auto& [name, value] : origin) {
-      // The cache's own rules need the validators and the freshness directives.
-      bool keep = iequals(name, "etag") || iequals(name, "last-modified") ||
-                  iequals(name, "content-type") || iequals(name, "cache-control") ||
-                  iequals(name, "expires") ||
-                  std::any_of(profile.retain_headers.begin(), profile.retain_headers.end(),
-                              [&](const std::string& h) { return iequals(h, name); });
-      if (keep) kept.add(name, value);
+      if (retain(name)) kept.add(name, value);
     }
     return kept;
+  }
+
+  int64_t now_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  }
+
+  // Queues one background refresh of this request (stale-while-revalidate). The task owns
+  // copies of everything it uses but the Cache, which waits for it when destroyed.
+  void schedule_refresh() {
+    Cache::Impl* cache = &c;
+    auto task = [cache, profile = profile, request = request, fetcher = fetcher]() {
+      cache->count(cache->counters.background_refreshes);
+      GetFlow{*cache, profile, request, fetcher, /*in_background=*/true}.run();
+    };
+    c.refresher.submit(id, std::move(task));
   }
 
   GetResult run() {
@@ -216,11 +351,13 @@ struct GetFlow {
     now = c.now();
     auto computed = core::request_id(c.keyring->current().id_mac, profile, request);
     if (!computed) return fail_early(computed.status());
-    id = std::move(computed).value();
+    primary_id = std::move(computed).value();
+    id = primary_id;
     const int64_t now_s = core::to_unix_seconds(now);
 
     std::optional<Found> found = lookup();
-    if (found && found->expires > now_s && !request.force_refresh) {
+    const bool forced = request.force_refresh && !in_background;
+    if (found && found->expires > now_s && !forced) {
       if (found->entry->kind == EntryKind::kFailure) {
         c.count(c.counters.negative_hits);
         return finish(DataSource::kErrorOriginal, found->entry, found->expires);
@@ -229,14 +366,24 @@ struct GetFlow {
       return finish(found->from_memory ? DataSource::kCacheMemory : DataSource::kCache,
                     found->entry, found->expires);
     }
-    c.count(c.counters.misses);
     if (Status s = profile.validate(); !s) return fail_early(s);
 
     // Only a real answer can be revalidated or served stale; a remembered failure cannot.
     std::optional<Found> stale;
     if (found && found->entry->kind == EntryKind::kAnswer) stale = std::move(found);
+    if (stale && !forced && !in_background &&
+        now_s < core::background_refresh_until(profile, stale->entry->headers, stale->expires)) {
+      // RFC 5861 §3: answer now from the stale entry, refresh it off this thread.
+      c.count(c.counters.stale_while_revalidate);
+      c.count(stale->from_memory ? c.counters.memory_hits : c.counters.store_hits);
+      schedule_refresh();
+      return finish(stale->from_memory ? DataSource::kCacheMemory : DataSource::kCache,
+                    stale->entry, stale->expires, {}, /*stale=*/true);
+    }
+    c.count(c.counters.misses);
+
     Validators validators;
-    if (stale && !request.force_refresh) {
+    if (stale && !forced) {
       validators.etag = stale->entry->etag;
       validators.last_modified = stale->entry->last_modified;
     }
@@ -245,21 +392,37 @@ struct GetFlow {
     now = c.now();
 
     if (response.is_not_modified() && stale && !validators.empty()) {
-      // The 304's own freshness headers win; the stored ones apply where it has none.
-      Headers freshness = stale->entry->headers;
-      // The stored Date and Age describe the first answer: measured from them, an Expires would
-      // grant its whole lifetime again. Only the 304's own count.
-      freshness.remove("date");
-      freshness.remove("age");
-      for (const char* name : {"cache-control", "expires", "date", "age"}) {
-        if (auto v = response.headers.get_combined(name)) freshness.set(name, *v);
+      // RFC 9111 §4.3.4: the 304's header fields replace the stored ones of the same name. The
+      // stored Date and Age describe the first answer: measured from them, an Expires would
+      // grant its whole lifetime again, so they go unless the 304 brings its own.
+      auto refreshed = std::make_shared<Entry>(*stale->entry);  // shares the body
+      refreshed->headers.remove("date");
+      refreshed->headers.remove("age");
+      for (const auto& [name, value] : response.headers) {
+        if (!describes_the_message(name) && retain(name)) refreshed->headers.remove(name);
       }
-      auto decision = core::decide_expiry(profile, stale->entry->status_code, freshness, now,
+      for (const auto& [name, value] : response.headers) {
+        if (!describes_the_message(name) && retain(name)) refreshed->headers.add(name, value);
+      }
+      if (auto etag = response.headers.get("etag")) refreshed->etag = std::string(*etag);
+      if (auto lm = response.headers.get("last-modified")) {
+        refreshed->last_modified = std::string(*lm);
+      }
+      refreshed->stored_at_ms = now_ms();
+      auto decision = core::decide_expiry(profile, refreshed->status_code, refreshed->headers, now,
                                           c.config.default_time_zone);
-      int64_t expires = decision ? decision->expires : core::to_unix_seconds(now);
-      extend(*stale, expires);
+      int64_t expires = decision ? decision->expires : now_s;
+      refreshed->expires = expires;
+      if (decision && !decision->store) {
+        // The 304 says no-store (or Vary: *) now: the stored copy must go.
+        c.count(c.counters.not_stored);
+        if (c.memory) c.memory->erase(id);
+        if (c.store) (void)c.store->erase(id);
+      } else {
+        refresh_head(*stale, refreshed, expires);
+      }
       c.count(c.counters.not_modified);
-      return finish(DataSource::kCacheOriginalNotModified, stale->entry, expires);
+      return finish(DataSource::kCacheOriginalNotModified, refreshed, expires);
     }
 
     if (response.is_failure() || response.is_not_modified()) {
@@ -281,19 +444,19 @@ struct GetFlow {
         if (decision.serve) {
           if (decision.expires != stale->expires) extend(*stale, decision.expires);
           c.count(c.counters.stale_served);
-          return finish(DataSource::kErrorCache, stale->entry, decision.expires, why);
+          return finish(DataSource::kErrorCache, stale->entry, decision.expires, why,
+                        decision.expires <= core::to_unix_seconds(now));
         }
       }
       auto failure = std::make_shared<Entry>();
       failure->kind = EntryKind::kFailure;
       failure->status_code = response.status_code;
       failure->error = why;
-      failure->stored_at_ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+      failure->stored_at_ms = now_ms();
       failure->fetch_ms = fetch_ms;
       int64_t expires = core::negative_expiry(profile, now);
       // A stale answer is kept (it may still revalidate); only a miss remembers the failure.
-      if (!stale && profile.negative_ttl.count() > 0) write(failure, expires);
+      if (!stale && profile.negative_ttl.count() > 0) write(failure, expires, primary_id);
       return finish(DataSource::kErrorOriginal, failure, expires, why);
     }
 
@@ -305,20 +468,24 @@ struct GetFlow {
     if (auto etag = response.headers.get("etag")) entry->etag = std::string(*etag);
     if (auto lm = response.headers.get("last-modified")) entry->last_modified = std::string(*lm);
     entry->headers = retained(response.headers);
-    entry->body = std::move(response.body);
-    entry->stored_at_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    if (!response.body.empty()) {
+      entry->body = std::make_shared<const std::string>(std::move(response.body));
+    }
+    entry->stored_at_ms = now_ms();
     entry->expires = decision->expires;
     entry->fetch_ms = fetch_ms;
     if (decision->store) {
-      write(entry, decision->expires);
+      write_answer(entry, decision->expires);
     } else {
       c.count(c.counters.not_stored);
-      if (c.memory) c.memory->erase(id);
+      if (c.memory) {
+        c.memory->erase(primary_id);
+        c.memory->erase(id);
+      }
     }
-    DataSource source = request.force_refresh ? DataSource::kOriginalCacheUpdateForced
-                        : found               ? DataSource::kOriginalCacheExpired
-                                              : DataSource::kOriginal;
+    DataSource source = forced  ? DataSource::kOriginalCacheUpdateForced
+                        : found ? DataSource::kOriginalCacheExpired
+                                : DataSource::kOriginal;
     return finish(source, entry, decision->expires);
   }
 };
@@ -397,11 +564,21 @@ Status Cache::purge(const Profile& profile, const Request& request) {
 CacheStats Cache::stats() const {
   const Counters& k = impl_->counters;
   auto v = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-  return CacheStats{
-      v(k.gets),          v(k.memory_hits),       v(k.store_hits),         v(k.misses),
-      v(k.fetches),       v(k.not_modified),      v(k.stale_served),       v(k.origin_failures),
-      v(k.negative_hits), v(k.store_read_errors), v(k.store_write_errors), v(k.corrupt_entries),
-      v(k.not_stored)};
+  return CacheStats{v(k.gets),
+                    v(k.memory_hits),
+                    v(k.store_hits),
+                    v(k.misses),
+                    v(k.fetches),
+                    v(k.not_modified),
+                    v(k.stale_served),
+                    v(k.origin_failures),
+                    v(k.negative_hits),
+                    v(k.store_read_errors),
+                    v(k.store_write_errors),
+                    v(k.corrupt_entries),
+                    v(k.not_stored),
+                    v(k.stale_while_revalidate),
+                    v(k.background_refreshes)};
 }
 
 Store* Cache::store() const {

@@ -73,6 +73,12 @@ class Reader {
     data_.remove_prefix(n);
     return true;
   }
+  bool bytes(uint8_t* out, size_t n) {
+    if (data_.size() < n) return false;
+    std::memcpy(out, data_.data(), n);
+    data_.remove_prefix(n);
+    return true;
+  }
   bool done() const { return data_.empty(); }
 
  private:
@@ -120,20 +126,138 @@ Result<std::string> decompress(std::string_view frame) {
   return out;
 }
 
+// The 24-byte part header: magic, version, flags, part, reserved, key fingerprint, nonce.
+void put_part_header(std::string& out, uint8_t flags, EnvelopePart part,
+                     const crypto::KeyFingerprint& fingerprint, const crypto::AeadNonce& nonce) {
+  out.append(kMagic, sizeof kMagic);
+  put_u8(out, kEnvelopeVersion);
+  put_u8(out, flags);
+  put_u8(out, static_cast<uint8_t>(part));
+  put_u8(out, 0);  // reserved
+  out.append(reinterpret_cast<const char*>(fingerprint.data()), fingerprint.size());
+  out.append(reinterpret_cast<const char*>(nonce.data()), nonce.size());
+}
+
+// Compresses (when worth it) and encrypts or authenticates one part's payload.
+std::string seal_part(EnvelopePart part, std::string_view payload, std::string_view id,
+                      const crypto::DerivedKeys& key, bool encrypt, crypto::AeadNonce* nonce_out) {
+  std::string compressed = maybe_compress(payload);
+  uint8_t flags = encrypt ? kFlagEncrypted : 0;
+  if (!compressed.empty()) {
+    flags |= kFlagCompressed;
+    payload = compressed;
+  }
+  crypto::AeadNonce nonce;
+  crypto::random_bytes(nonce);
+  if (nonce_out != nullptr) *nonce_out = nonce;
+
+  std::string out;
+  out.reserve(kEnvelopeHeaderSize + payload.size() + crypto::kAeadTagSize);
+  put_part_header(out, flags, part, key.fingerprint, nonce);
+  size_t body_at = out.size();
+  uint8_t tag[crypto::kAeadTagSize];
+  if (encrypt) {
+    out.resize(body_at + payload.size());
+    std::string_view aad[] = {std::string_view(out.data(), kEnvelopeHeaderSize), id};
+    crypto::aead_seal(key.envelope_key, nonce, aad, payload,
+                      {reinterpret_cast<uint8_t*>(out.data() + body_at), payload.size()}, tag);
+  } else {
+    out.append(payload);
+    std::string_view aad[] = {std::string_view(out.data(), kEnvelopeHeaderSize), id,
+                              std::string_view(out).substr(body_at)};
+    crypto::aead_seal(key.envelope_key, nonce, aad, {}, {}, tag);
+  }
+  out.append(reinterpret_cast<const char*>(tag), sizeof tag);
+  return out;
+}
+
+// Authenticates and decrypts one part in place: on success `sealed` holds the decoded payload.
+// `nonce_out` receives the part's nonce (the body reference).
+Status open_part(EnvelopePart part, std::string& sealed, std::string_view id,
+                 const crypto::Keyring& keys, crypto::AeadNonce* nonce_out) {
+  if (sealed.size() < kEnvelopeHeaderSize + crypto::kAeadTagSize) {
+    return Status::corruption("envelope: shorter than header and tag");
+  }
+  if (std::memcmp(sealed.data(), kMagic, sizeof kMagic) != 0) {
+    return Status::corruption("envelope: bad magic");
+  }
+  if (static_cast<uint8_t>(sealed[4]) != kEnvelopeVersion) {
+    return Status::corruption("envelope: unsupported version " +
+                              std::to_string(static_cast<uint8_t>(sealed[4])));
+  }
+  uint8_t flags = static_cast<uint8_t>(sealed[5]);
+  if ((flags & ~kKnownFlags) != 0 || sealed[7] != 0) {
+    return Status::corruption("envelope: unknown flags");
+  }
+  if (static_cast<uint8_t>(sealed[6]) != static_cast<uint8_t>(part)) {
+    return Status::corruption(part == EnvelopePart::kHead ? "envelope: not a head part"
+                                                          : "envelope: not a body part");
+  }
+  crypto::KeyFingerprint fingerprint;
+  std::memcpy(fingerprint.data(), sealed.data() + 8, fingerprint.size());
+  const crypto::DerivedKeys* key = keys.find(fingerprint);
+  if (key == nullptr)
+    return Status::not_found("envelope: sealed under a key that is not configured");
+  crypto::AeadNonce nonce;
+  std::memcpy(nonce.data(), sealed.data() + 12, nonce.size());
+  if (nonce_out != nullptr) *nonce_out = nonce;
+
+  const size_t payload_size = sealed.size() - kEnvelopeHeaderSize - crypto::kAeadTagSize;
+  std::array<uint8_t, crypto::kAeadTagSize> tag;
+  std::memcpy(tag.data(), sealed.data() + sealed.size() - tag.size(), tag.size());
+  std::string_view header(sealed.data(), kEnvelopeHeaderSize);
+  uint8_t* payload = reinterpret_cast<uint8_t*>(sealed.data() + kEnvelopeHeaderSize);
+  bool authentic;
+  if (flags & kFlagEncrypted) {
+    // In place: a large body is decrypted where it was received, not copied.
+    std::string_view aad[] = {header, id};
+    authentic =
+        crypto::aead_open(key->envelope_key, nonce, aad,
+                          std::string_view(reinterpret_cast<const char*>(payload), payload_size),
+                          tag, {payload, payload_size});
+  } else {
+    std::string_view aad[] = {
+        header, id, std::string_view(reinterpret_cast<const char*>(payload), payload_size)};
+    authentic = crypto::aead_open(key->envelope_key, nonce, aad, {}, tag, {});
+  }
+  if (!authentic) {
+    return Status::corruption("envelope: authentication failed (altered, moved or wrong key)");
+  }
+  sealed.resize(kEnvelopeHeaderSize + payload_size);
+  sealed.erase(0, kEnvelopeHeaderSize);
+  if (flags & kFlagCompressed) {
+    auto inflated = decompress(sealed);
+    if (!inflated) return inflated.status();
+    sealed = std::move(inflated).value();
+  }
+  return Status::ok();
+}
+
+bool is_zero(const BodyRef& ref) {
+  for (uint8_t b : ref) {
+    if (b != 0) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
+const std::string& Entry::body_text() const {
+  static const std::string kEmpty;
+  return body ? *body : kEmpty;
+}
+
 size_t Entry::memory_size() const {
-  size_t n = sizeof(Entry) + body.size() + etag.size() + last_modified.size() + error.size();
+  size_t n = sizeof(Entry) + body_text().size() + etag.size() + last_modified.size() + error.size();
   for (const auto& [k, v] : headers) n += k.size() + v.size() + 2 * sizeof(std::string);
   return n;
 }
 
-std::string encode_entry(const Entry& e) {
+std::string encode_head(const Entry& e) {
   std::string out;
   size_t header_bytes = 0;
   for (const auto& [k, v] : e.headers) header_bytes += k.size() + v.size() + 4;
-  out.reserve(64 + e.body.size() + header_bytes + e.etag.size() + e.last_modified.size() +
-              e.error.size());
+  out.reserve(80 + header_bytes + e.etag.size() + e.last_modified.size() + e.error.size());
   put_u8(out, static_cast<uint8_t>(e.kind));
   put_fixed(out, static_cast<uint16_t>(e.status_code), 2);
   put_fixed(out, static_cast<uint64_t>(e.stored_at_ms), 8);
@@ -147,16 +271,17 @@ std::string encode_entry(const Entry& e) {
     put_str(out, k);
     put_str(out, v);
   }
-  put_str(out, e.body);
+  put_varint(out, e.body_text().size());
+  out.append(reinterpret_cast<const char*>(e.body_ref.data()), e.body_ref.size());
   return out;
 }
 
-Result<Entry> decode_entry(std::string_view payload) {
+Result<Entry> decode_head(std::string_view payload, uint64_t* body_size) {
   Reader r(payload);
   Entry e;
   uint8_t kind;
   uint64_t status, stored_at, expires, fetch_ms, header_count;
-  if (!r.u8(kind) || kind > static_cast<uint8_t>(EntryKind::kFailure)) {
+  if (!r.u8(kind) || kind > static_cast<uint8_t>(EntryKind::kVary)) {
     return Status::corruption("envelope: bad entry kind");
   }
   if (!r.fixed(status, 2) || !r.fixed(stored_at, 8) || !r.fixed(expires, 8) ||
@@ -175,102 +300,57 @@ Result<Entry> decode_entry(std::string_view payload) {
     if (!r.str(k) || !r.str(v)) return Status::corruption("envelope: truncated headers");
     e.headers.add(std::move(k), std::move(v));
   }
-  if (!r.str(e.body)) return Status::corruption("envelope: truncated body");
-  if (!r.done()) return Status::corruption("envelope: trailing bytes after the body");
+  if (!r.varint(*body_size) || !r.bytes(e.body_ref.data(), e.body_ref.size())) {
+    return Status::corruption("envelope: truncated body reference");
+  }
+  if (!r.done()) return Status::corruption("envelope: trailing bytes after the head");
+  if ((*body_size == 0) != is_zero(e.body_ref)) {
+    return Status::corruption("envelope: body size and body reference disagree");
+  }
   return e;
 }
 
-std::string seal_envelope(const Entry& entry, std::string_view id, const crypto::DerivedKeys& key,
-                          bool encrypt) {
-  std::string payload = encode_entry(entry);
-  std::string compressed = maybe_compress(payload);
-  uint8_t flags = encrypt ? kFlagEncrypted : 0;
-  if (!compressed.empty()) {
-    flags |= kFlagCompressed;
-    payload.swap(compressed);
+SealedEntry seal_entry(Entry& entry, std::string_view id, const crypto::DerivedKeys& key,
+                       bool encrypt) {
+  SealedEntry sealed;
+  entry.body_ref = {};
+  if (!entry.body_text().empty()) {
+    sealed.body =
+        seal_part(EnvelopePart::kBody, entry.body_text(), id, key, encrypt, &entry.body_ref);
   }
-
-  std::string out;
-  out.reserve(kEnvelopeHeaderSize + payload.size() + crypto::kAeadTagSize);
-  out.append(kMagic, sizeof kMagic);
-  put_u8(out, kEnvelopeVersion);
-  put_u8(out, flags);
-  put_fixed(out, 0, 2);  // reserved
-  out.append(reinterpret_cast<const char*>(key.fingerprint.data()), key.fingerprint.size());
-  crypto::AeadNonce nonce;
-  crypto::random_bytes(nonce);
-  out.append(reinterpret_cast<const char*>(nonce.data()), nonce.size());
-
-  std::string_view header(out.data(), kEnvelopeHeaderSize);
-  size_t body_at = out.size();
-  uint8_t tag[crypto::kAeadTagSize];
-  if (encrypt) {
-    out.resize(body_at + payload.size());
-    std::string_view aad[] = {header, id};
-    crypto::aead_seal(key.envelope_key, nonce, aad, payload,
-                      {reinterpret_cast<uint8_t*>(out.data() + body_at), payload.size()}, tag);
-  } else {
-    out.append(payload);
-    header = std::string_view(out.data(), kEnvelopeHeaderSize);
-    std::string_view aad[] = {header, id, std::string_view(out).substr(body_at)};
-    crypto::aead_seal(key.envelope_key, nonce, aad, {}, {}, tag);
-  }
-  out.append(reinterpret_cast<const char*>(tag), sizeof tag);
-  return out;
+  sealed.head = seal_head(entry, id, key, encrypt);
+  return sealed;
 }
 
-Result<Entry> open_envelope(std::string_view sealed, std::string_view id,
-                            const crypto::Keyring& keys) {
-  if (sealed.size() < kEnvelopeHeaderSize + crypto::kAeadTagSize) {
-    return Status::corruption("envelope: shorter than header and tag");
-  }
-  if (std::memcmp(sealed.data(), kMagic, sizeof kMagic) != 0) {
-    return Status::corruption("envelope: bad magic");
-  }
-  if (static_cast<uint8_t>(sealed[4]) != kEnvelopeVersion) {
-    return Status::corruption("envelope: unsupported version " +
-                              std::to_string(static_cast<uint8_t>(sealed[4])));
-  }
-  uint8_t flags = static_cast<uint8_t>(sealed[5]);
-  if ((flags & ~kKnownFlags) != 0 || sealed[6] != 0 || sealed[7] != 0) {
-    return Status::corruption("envelope: unknown flags");
-  }
-  crypto::KeyFingerprint fingerprint;
-  std::memcpy(fingerprint.data(), sealed.data() + 8, fingerprint.size());
-  const crypto::DerivedKeys* key = keys.find(fingerprint);
-  if (key == nullptr)
-    return Status::not_found("envelope: sealed under a key that is not configured");
-  crypto::AeadNonce nonce;
-  std::memcpy(nonce.data(), sealed.data() + 12, nonce.size());
+std::string seal_head(const Entry& entry, std::string_view id, const crypto::DerivedKeys& key,
+                      bool encrypt) {
+  return seal_part(EnvelopePart::kHead, encode_head(entry), id, key, encrypt, nullptr);
+}
 
-  std::string_view header = sealed.substr(0, kEnvelopeHeaderSize);
-  std::string_view body = sealed.substr(kEnvelopeHeaderSize,
-                                        sealed.size() - kEnvelopeHeaderSize - crypto::kAeadTagSize);
-  std::span<const uint8_t, crypto::kAeadTagSize> tag(
-      reinterpret_cast<const uint8_t*>(sealed.data() + sealed.size() - crypto::kAeadTagSize),
-      crypto::kAeadTagSize);
-
-  std::string payload;
-  if (flags & kFlagEncrypted) {
-    payload.resize(body.size());
-    std::string_view aad[] = {header, id};
-    if (!crypto::aead_open(key->envelope_key, nonce, aad, body, tag,
-                           {reinterpret_cast<uint8_t*>(payload.data()), payload.size()})) {
-      return Status::corruption("envelope: authentication failed (altered, moved or wrong key)");
-    }
-  } else {
-    std::string_view aad[] = {header, id, body};
-    if (!crypto::aead_open(key->envelope_key, nonce, aad, {}, tag, {})) {
-      return Status::corruption("envelope: authentication failed (altered, moved or wrong key)");
-    }
-    payload.assign(body);
+Result<Entry> open_entry(std::string_view head, std::string&& body, std::string_view id,
+                         const crypto::Keyring& keys) {
+  std::string head_payload(head);
+  if (Status s = open_part(EnvelopePart::kHead, head_payload, id, keys, nullptr); !s) return s;
+  uint64_t body_size = 0;
+  auto entry = decode_head(head_payload, &body_size);
+  if (!entry) return entry.status();
+  if (body_size == 0) {
+    if (!body.empty()) return Status::corruption("envelope: a body part for a head without body");
+    return entry;
   }
-  if (flags & kFlagCompressed) {
-    auto inflated = decompress(payload);
-    if (!inflated) return inflated.status();
-    payload = std::move(inflated).value();
+  if (body.empty()) return Status::corruption("envelope: the body part is missing");
+  crypto::AeadNonce body_nonce;
+  if (Status s = open_part(EnvelopePart::kBody, body, id, keys, &body_nonce); !s) return s;
+  if (body_nonce != entry->body_ref) {
+    // Both parts are authentic, but from two different writes (a race between a 304 refresh
+    // and a replacement): never combined.
+    return Status::corruption("envelope: head and body belong to different writes");
   }
-  return decode_entry(payload);
+  if (body.size() != body_size) {
+    return Status::corruption("envelope: body size differs from the head's");
+  }
+  entry->body = std::make_shared<const std::string>(std::move(body));
+  return entry;
 }
 
 }  // namespace cachedata::core

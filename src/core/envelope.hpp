@@ -1,12 +1,15 @@
 // The envelope: the versioned binary form of an entry at rest (docs/FORMAT.md, "Envelope").
 //
-// seal() serialises an Entry, compresses it with zstd when that makes it smaller, then
-// encrypts it with AES-256-GCM under the current envelope key with a random 96-bit nonce; the
-// envelope header and the request id are authenticated as associated data, so an envelope
-// copied under another id, or altered in any bit, fails to open. With encrypt = false the
-// payload stays readable but is still authenticated (GMAC over header, id and payload).
-// open() picks the key by the fingerprint in the header, so entries sealed under a previous
-// key still open after a rotation. Pure functions; safe from many threads.
+// An entry is sealed as two parts that share one format: a small head (kind, status, times,
+// validators, headers, the body's size and a reference to the body part) and the body. Each part
+// is compressed with zstd when that makes it smaller, then encrypted with AES-256-GCM under the
+// current envelope key with a random 96-bit nonce; the part's header (which says which part it
+// is) and the request id are authenticated as associated data, so a part copied under another
+// id, swapped for the other part, or altered in any bit, fails to open. The head names its body
+// by the body part's nonce, so a head never opens with a body from another write. With
+// encrypt = false a part stays readable but is still authenticated (GMAC over header, id and
+// payload). open_* pick the key by the fingerprint in the header, so parts sealed under a
+// previous key still open after a rotation. Pure functions; safe from many threads.
 #pragma once
 
 #include <string>
@@ -23,16 +26,30 @@ inline constexpr size_t kEnvelopeHeaderSize = 24;
 // Decoded payloads are never inflated past this, whatever a (valid) frame claims.
 inline constexpr size_t kMaxPayloadBytes = size_t{1} << 31;
 
-std::string seal_envelope(const Entry& entry, std::string_view id, const crypto::DerivedKeys& key,
-                          bool encrypt);
+enum class EnvelopePart : uint8_t { kHead = 0, kBody = 1 };
 
-// kCorruption for anything that does not authenticate or decode (the message says which
-// check failed, never any content); kNotFound when no configured key has the fingerprint.
-Result<Entry> open_envelope(std::string_view sealed, std::string_view id,
-                            const crypto::Keyring& keys);
+struct SealedEntry {
+  std::string head;
+  std::string body;  // empty when the entry's body is empty
+};
 
-// The payload encoding alone (before compression and encryption), exposed for the fuzzer.
-std::string encode_entry(const Entry& entry);
-Result<Entry> decode_entry(std::string_view payload);
+// Seals both parts; sets entry.body_ref to the new body part's reference.
+SealedEntry seal_entry(Entry& entry, std::string_view id, const crypto::DerivedKeys& key,
+                       bool encrypt);
+// Seals only the head, referring to the body part `entry.body_ref` names (a 304 refresh).
+std::string seal_head(const Entry& entry, std::string_view id, const crypto::DerivedKeys& key,
+                      bool encrypt);
+
+// Opens a stored entry. `body` is decrypted in place (a large body is not copied a second time).
+// kCorruption for anything that does not authenticate or decode, or a head and body that do not
+// belong together (the message says which check failed, never any content); kNotFound when no
+// configured key has the fingerprint.
+Result<Entry> open_entry(std::string_view head, std::string&& body, std::string_view id,
+                         const crypto::Keyring& keys);
+
+// The head payload encoding alone (before compression and encryption), exposed for the fuzzer.
+// decode_head leaves `body` null and returns the body size it declares in `body_size`.
+std::string encode_head(const Entry& entry);
+Result<Entry> decode_head(std::string_view payload, uint64_t* body_size);
 
 }  // namespace cachedata::core

@@ -3,6 +3,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 #include "core/cache_control.hpp"
@@ -61,6 +62,9 @@ Result<ExpiryDecision> decide_expiry(const Profile& profile, int status_code,
                                      const Headers& headers, TimePoint now,
                                      std::string_view default_time_zone) {
   const int64_t now_s = to_unix_seconds(now);
+  // The answer depends on more than the request (RFC 9110 §12.5.5): no stored copy can be right.
+  // Content, not freshness: it holds with override_origin_expiry too.
+  if (vary_names(headers).star) return ExpiryDecision{false, now_s, "vary-star"};
   // 4xx answers are real answers, but kept only for the (short) negative TTL.
   if (status_code >= 400) {
     return ExpiryDecision{profile.negative_ttl.count() > 0, now_s + profile.negative_ttl.count(),
@@ -124,6 +128,46 @@ StaleDecision decide_stale_on_failure(const Profile& profile, const Headers& sto
     return {true, expires, "stale-if-error"};  // RFC 5861 §4: within the window, not extended
   }
   return {false, expires, "stale-on-error disabled"};
+}
+
+int64_t background_refresh_until(const Profile& profile, const Headers& stored_headers,
+                                 int64_t expires) {
+  int64_t window = profile.stale_while_revalidate.count();
+  if (!profile.override_origin_expiry) {
+    auto cc_text = stored_headers.get_combined("cache-control");
+    CacheControl cc = cc_text ? parse_cache_control(*cc_text) : CacheControl{};
+    // Neither may be served stale without a validation, background or not.
+    if (cc.must_revalidate || cc.no_cache) return expires;
+    if (cc.stale_while_revalidate) window = *cc.stale_while_revalidate;
+  }
+  return window > 0 ? expires + window : expires;
+}
+
+VaryNames vary_names(const Headers& headers) {
+  VaryNames out;
+  for (const auto& [name, value] : headers) {
+    if (!iequals(name, "vary")) continue;
+    size_t pos = 0;
+    while (pos <= value.size()) {
+      size_t comma = value.find(',', pos);
+      if (comma == std::string::npos) comma = value.size();
+      std::string_view item = std::string_view(value).substr(pos, comma - pos);
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      if (item == "*") {
+        out.star = true;
+      } else if (!item.empty()) {
+        std::string lower(item);
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (std::find(out.names.begin(), out.names.end(), lower) == out.names.end()) {
+          out.names.push_back(std::move(lower));
+        }
+      }
+      pos = comma + 1;
+    }
+  }
+  std::sort(out.names.begin(), out.names.end());
+  return out;
 }
 
 int64_t negative_expiry(const Profile& profile, TimePoint now) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cachedata/headers.hpp"
 #include "cachedata/profile.hpp"
@@ -51,6 +52,21 @@ struct StaleDecision {
 // expiry even when the profile does not.
 StaleDecision decide_stale_on_failure(const Profile& profile, const Headers& stored_headers,
                                       int64_t expires, TimePoint now);
+
+// Until when an expired answer may be served at once while it is refreshed in the background
+// (RFC 5861 §3): the origin's stale-while-revalidate=N past the expiry (unless overridden), else
+// the profile's stale_while_revalidate; never for must-revalidate or no-cache. `expires` when
+// there is no window.
+int64_t background_refresh_until(const Profile& profile, const Headers& stored_headers,
+                                 int64_t expires);
+
+// The request header names an answer's Vary fields list (lowercase, sorted, unique), and
+// whether one of them is "*" (the answer varies on more than the request: never stored).
+struct VaryNames {
+  std::vector<std::string> names;
+  bool star = false;
+};
+VaryNames vary_names(const Headers& response_headers);
 
 // Expiry of a remembered origin failure.
 int64_t negative_expiry(const Profile& profile, TimePoint now);

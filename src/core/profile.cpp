@@ -13,6 +13,9 @@ Status negative(const char* field, std::chrono::seconds value) {
 Status Profile::validate() const {
   if (ttl.count() < 0) return negative("ttl", ttl);
   if (stale_on_error.count() < 0) return negative("stale_on_error", stale_on_error);
+  if (stale_while_revalidate.count() < 0) {
+    return negative("stale_while_revalidate", stale_while_revalidate);
+  }
   if (negative_ttl.count() < 0) return negative("negative_ttl", negative_ttl);
   if (on_interval) {
     if (interval.count() < 1 || interval.count() > 86400) {

@@ -1,4 +1,4 @@
-// The embedded local store: rows in SQLite (WAL), large envelopes in files. The on-disk layout is
+// The embedded local store: rows in SQLite (WAL), large bodies in files. The on-disk layout is
 // docs/FORMAT.md, "Local store". Every row change that involves files follows one order: write
 // the new file, commit the row change, and only then unlink files no row references any more, so
 // a reader in any process sees a complete file or none (a miss).
@@ -32,7 +32,7 @@ using sqlite::StatementUse;
 
 constexpr const char* kDbFileName = "store.db";
 constexpr const char* kBlobDirName = "blobs";
-constexpr int64_t kSchemaVersion = 1;
+constexpr int64_t kSchemaVersion = 2;
 constexpr int kBusyTimeoutMs = 10'000;
 // last_access is rewritten only when it is at least this old, so most hits stay read-only.
 constexpr int64_t kAccessGranularitySeconds = 60;
@@ -43,7 +43,9 @@ constexpr size_t kMaxIdleConnections = 8;
 constexpr size_t kIdHexLen = 64;
 constexpr size_t kSuffixHexLen = 16;
 
-// Version 1. The triggers keep meta.bytes equal to SUM(entries.size) in every transaction.
+// Version 2 (version 1 kept one envelope per row; a store of version 1 is emptied and
+// recreated: it is a cache). size = length(head) + length of the body (inline or file). The
+// triggers keep meta.bytes equal to SUM(entries.size) in every transaction.
 constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE entries(
   id          TEXT PRIMARY KEY NOT NULL,
@@ -52,7 +54,8 @@ CREATE TABLE entries(
   size        INTEGER NOT NULL,
   last_access INTEGER NOT NULL,
   blob_file   TEXT,
-  envelope    BLOB
+  body        BLOB,
+  head        BLOB NOT NULL
 );
 CREATE INDEX entries_by_access ON entries(last_access);
 CREATE INDEX entries_by_purge ON entries(purge_at);
@@ -67,7 +70,18 @@ END;
 CREATE TRIGGER entries_resize AFTER UPDATE OF size ON entries BEGIN
   UPDATE meta SET value = value - OLD.size + NEW.size WHERE key = 'bytes';
 END;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
+)sql";
+
+// Version 1 had the same tables with one envelope column. Its blob files become orphans, which
+// every open removes once they are an hour old.
+constexpr const char* kDropVersion1Sql = R"sql(
+DROP TRIGGER IF EXISTS entries_insert;
+DROP TRIGGER IF EXISTS entries_delete;
+DROP TRIGGER IF EXISTS entries_resize;
+DROP TABLE IF EXISTS entries;
+DROP TABLE IF EXISTS meta;
+PRAGMA user_version = 0;
 )sql";
 
 // --- small helpers ---
@@ -183,6 +197,7 @@ struct Connection {
   sqlite::Statement lru;
   sqlite::Statement erase;
   sqlite::Statement touch;
+  sqlite::Statement replace_head;
   sqlite::Statement bump_access;
   sqlite::Statement purgeable_files;
   sqlite::Statement sweep;
@@ -194,19 +209,23 @@ struct Connection {
 
 const std::pair<sqlite::Statement Connection::*, const char*> kStatements[] = {
     {&Connection::get,
-     "SELECT expires, purge_at, size, last_access, blob_file, envelope FROM entries WHERE id=?1"},
+     "SELECT expires, purge_at, size, last_access, blob_file, body, head FROM entries WHERE id=?1"},
     {&Connection::find_file, "SELECT blob_file FROM entries WHERE id=?1"},
     {&Connection::upsert,
-     "INSERT INTO entries(id, expires, purge_at, size, last_access, blob_file, envelope) "
-     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO UPDATE SET "
+     "INSERT INTO entries(id, expires, purge_at, size, last_access, blob_file, body, head) "
+     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO UPDATE SET "
      "expires=excluded.expires, purge_at=excluded.purge_at, size=excluded.size, "
      "last_access=excluded.last_access, blob_file=excluded.blob_file, "
-     "envelope=excluded.envelope"},
+     "body=excluded.body, head=excluded.head"},
     {&Connection::total_bytes, "SELECT value FROM meta WHERE key='bytes'"},
     {&Connection::lru,
      "SELECT id, size, blob_file FROM entries WHERE id<>?1 ORDER BY last_access, rowid"},
     {&Connection::erase, "DELETE FROM entries WHERE id=?1"},
     {&Connection::touch, "UPDATE entries SET expires=?2, purge_at=?3 WHERE id=?1 AND purge_at>?4"},
+    // SET expressions see the old row: the size swaps the old head's length for the new one's.
+    {&Connection::replace_head,
+     "UPDATE entries SET head=?2, expires=?3, purge_at=?4, "
+     "size=size-length(head)+length(?2) WHERE id=?1 AND purge_at>?5"},
     {&Connection::bump_access, "UPDATE entries SET last_access=?2 WHERE id=?1 AND last_access<?2"},
     {&Connection::purgeable_files,
      "SELECT blob_file FROM entries WHERE purge_at<=?1 AND blob_file IS NOT NULL"},
@@ -253,6 +272,10 @@ Status set_up_database(sqlite::Db& db) {
   auto txn = sqlite::Transaction::begin(db);
   if (!txn) return txn.status();
   if (Status s = check_version(db, &version); !s) return s;
+  if (version == 1) {
+    if (Status s = db.exec(kDropVersion1Sql); !s) return s;
+    version = 0;
+  }
   if (version == 0) {
     if (Status s = db.exec(kSchemaSql); !s) return s;
   }
@@ -359,6 +382,8 @@ class LocalStore final : public Store {
   Result<std::optional<StoredRecord>> get(std::string_view id) override;
   Status put(const StoredRecord& record) override;
   Status touch(std::string_view id, int64_t expires, int64_t purge_at) override;
+  Status replace_head(std::string_view id, std::string_view head, int64_t expires,
+                      int64_t purge_at) override;
   Status erase(std::string_view id) override;
   Result<uint64_t> sweep(int64_t now) override;
   Result<std::vector<EntryInfo>> list(size_t limit) override;
@@ -418,18 +443,20 @@ Result<std::optional<StoredRecord>> LocalStore::get(std::string_view id) {
     size = static_cast<uint64_t>(q->column_int(2));
     last_access = q->column_int(3);
     if (record.purge_at <= now) return std::optional<StoredRecord>();
+    record.head = q->column_bytes(6);
     if (q->column_is_null(4)) {
-      record.envelope = q->column_bytes(5);
+      record.body = q->column_bytes(5);
     } else {
       file = q->column_bytes(4);
     }
   }  // the read ends here: the file is read without holding a snapshot open
 
   if (!file.empty()) {
-    auto bytes = read_blob(file, size);
+    if (size < record.head.size()) return fail(Status::corruption("row size below its head's"));
+    auto bytes = read_blob(file, size - record.head.size());
     if (!bytes) return fail(bytes.status());
     if (!*bytes) return std::optional<StoredRecord>();
-    record.envelope = std::move(**bytes);
+    record.body = std::move(**bytes);
   }
   if (last_access <= now - kAccessGranularitySeconds) {
     // Best effort: a hit is still a hit when the store is too busy to record it, and it never
@@ -448,16 +475,17 @@ Result<std::optional<StoredRecord>> LocalStore::get(std::string_view id) {
 
 Status LocalStore::put(const StoredRecord& record) {
   if (Status s = check_id(record.id); !s) return s;
-  const uint64_t size = record.envelope.size();
+  if (record.head.empty()) return Status::invalid_argument("local store: a record without head");
+  const uint64_t size = record.size();
   if (options_.max_bytes != 0 && size > options_.max_bytes) {
-    return Status::too_large("local store " + options_.dir + ": envelope of " +
-                             std::to_string(size) + " bytes exceeds the cap of " +
-                             std::to_string(options_.max_bytes) + " bytes");
+    return Status::too_large("local store " + options_.dir + ": entry of " + std::to_string(size) +
+                             " bytes exceeds the cap of " + std::to_string(options_.max_bytes) +
+                             " bytes");
   }
   const int64_t now = now_seconds();
   std::string file;
-  if (size > options_.inline_max_bytes) {
-    auto written = write_blob(record.id, record.envelope);
+  if (record.body.size() > options_.inline_max_bytes) {
+    auto written = write_blob(record.id, record.body);
     if (!written) return fail(written.status());
     file = std::move(written).value();
   }
@@ -490,15 +518,16 @@ Status LocalStore::put_row(const StoredRecord& record, const std::string& file, 
     q->bind_text(1, record.id);
     q->bind_int(2, record.expires);
     q->bind_int(3, record.purge_at);
-    q->bind_int(4, static_cast<int64_t>(record.envelope.size()));
+    q->bind_int(4, static_cast<int64_t>(record.size()));
     q->bind_int(5, now);
     if (file.empty()) {
       q->bind_null(6);
-      q->bind_blob(7, record.envelope);
+      q->bind_blob(7, record.body);
     } else {
       q->bind_text(6, file);
       q->bind_null(7);
     }
+    q->bind_blob(8, record.head);
     auto done = q->step();
     if (!done) return done.status();
   }
@@ -565,6 +594,26 @@ Status LocalStore::touch(std::string_view id, int64_t expires, int64_t purge_at)
   auto done = q->step();
   if (!done) return fail(done.status());
   // A row past its purge time counts as gone, as in get().
+  if (c.db.changes() == 0) return Status::not_found("local store: no entry " + std::string(id));
+  return Status::ok();
+}
+
+Status LocalStore::replace_head(std::string_view id, std::string_view head, int64_t expires,
+                                int64_t purge_at) {
+  if (Status s = check_id(id); !s) return s;
+  if (head.empty()) return Status::invalid_argument("local store: an empty head");
+  const int64_t now = now_seconds();
+  auto lease = pool_.acquire();
+  if (!lease) return fail(lease.status());
+  Connection& c = **lease;
+  StatementUse q(c.replace_head);
+  q->bind_text(1, id);
+  q->bind_blob(2, head);
+  q->bind_int(3, expires);
+  q->bind_int(4, purge_at);
+  q->bind_int(5, now);
+  auto done = q->step();
+  if (!done) return fail(done.status());
   if (c.db.changes() == 0) return Status::not_found("local store: no entry " + std::string(id));
   return Status::ok();
 }

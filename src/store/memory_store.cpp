@@ -29,6 +29,16 @@ class MemoryStore final : public Store {
     it->second.record.purge_at = purge_at;
     return Status::ok();
   }
+  Status replace_head(std::string_view id, std::string_view head, int64_t expires,
+                      int64_t purge_at) override {
+    std::lock_guard lock(mu_);
+    auto it = records_.find(std::string(id));
+    if (it == records_.end()) return Status::not_found("no entry " + std::string(id));
+    it->second.record.head = std::string(head);
+    it->second.record.expires = expires;
+    it->second.record.purge_at = purge_at;
+    return Status::ok();
+  }
   Status erase(std::string_view id) override {
     std::lock_guard lock(mu_);
     records_.erase(std::string(id));
@@ -44,7 +54,7 @@ class MemoryStore final : public Store {
     std::vector<std::pair<uint64_t, EntryInfo>> all;
     for (const auto& [id, slot] : records_) {
       all.push_back({slot.last_access, EntryInfo{id, slot.record.expires, slot.record.purge_at,
-                                                 slot.record.envelope.size(), 0}});
+                                                 slot.record.size(), 0}});
     }
     std::sort(all.begin(), all.end(),
               [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -63,7 +73,7 @@ class MemoryStore final : public Store {
     StoreStats s;
     for (const auto& [id, slot] : records_) {
       ++s.entries;
-      s.bytes += slot.record.envelope.size();
+      s.bytes += slot.record.size();
       if (slot.record.expires <= now) ++s.expired_entries;
       if (slot.record.purge_at <= now) ++s.purgeable_entries;
     }

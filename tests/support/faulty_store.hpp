@@ -15,6 +15,7 @@ class FaultyStore final : public Store {
   std::atomic<bool> fail_writes{false};
   std::atomic<int> writes{0};
   std::atomic<int> touches{0};
+  std::atomic<int> head_replacements{0};
 
   Result<std::optional<StoredRecord>> get(std::string_view id) override {
     if (fail_reads) return Status::unavailable("injected: store is down");
@@ -29,6 +30,11 @@ class FaultyStore final : public Store {
     ++touches;
     if (fail_writes) return Status::unavailable("injected: store is down");
     return inner_->touch(id, e, p);
+  }
+  Status replace_head(std::string_view id, std::string_view head, int64_t e, int64_t p) override {
+    ++head_replacements;
+    if (fail_writes) return Status::unavailable("injected: store is down");
+    return inner_->replace_head(id, head, e, p);
   }
   Status erase(std::string_view id) override {
     if (fail_writes) return Status::unavailable("injected: store is down");

@@ -123,9 +123,10 @@ int main(int argc, char** argv) {
       const uint64_t j = own.size();
       record.id = make_id(2, static_cast<uint64_t>(g_worker), j);
       const size_t size = j % 2 == 0 ? 300 + j : kInlineMaxBytes + 1000 + 10 * j;
-      record.envelope = make_envelope(record.id, rng(), size);
+      record.head = make_envelope(record.id, rng(), 100);
+      record.body = make_envelope(record.id, rng(), size);
       if (auto s = store.put(record); !s) die(where + "put own: " + s.to_string());
-      own.emplace_back(record.id, record.envelope);
+      own.emplace_back(record.id, record.body);
       continue;
     }
     if (i % 10 == 5) {  // read back an own id: exact bytes
@@ -133,7 +134,7 @@ int main(int argc, char** argv) {
       auto got = store.get(id);
       if (!got) die(where + "get own: " + got.status().to_string());
       if (!*got) die(where + "own id missing: " + id);
-      if ((*got)->envelope != env) die(where + "own id has other bytes: " + id);
+      if ((*got)->body != env) die(where + "own id has other bytes: " + id);
       continue;
     }
 
@@ -141,12 +142,20 @@ int main(int argc, char** argv) {
     const int dice = pick(100);
     if (dice < 40) {
       record.id = id;
-      record.envelope = make_envelope(id, rng(), 100 + static_cast<size_t>(pick(6000)));
+      record.head = make_envelope(id, rng(), 90 + static_cast<size_t>(pick(40)));
+      record.body = make_envelope(id, rng(), 100 + static_cast<size_t>(pick(6000)));
       if (auto s = store.put(record); !s) die(where + "put: " + s.to_string());
-    } else if (dice < 75) {
+    } else if (dice < 70) {
       auto got = store.get(id);
       if (!got) die(where + "get: " + got.status().to_string());
-      if (*got && !envelope_is_whole(id, (*got)->envelope)) die(where + "torn envelope: " + id);
+      if (*got && !envelope_is_whole(id, (*got)->head)) die(where + "torn head: " + id);
+      if (*got && !envelope_is_whole(id, (*got)->body)) die(where + "torn body: " + id);
+    } else if (dice < 78) {
+      auto s = store.replace_head(id, make_envelope(id, rng(), 90 + static_cast<size_t>(pick(40))),
+                                  now + 7200, now + 90000);
+      if (!s && s.code() != cachedata::Status::Code::kNotFound) {
+        die(where + "replace_head: " + s.to_string());
+      }
     } else if (dice < 85) {
       auto s = store.touch(id, now + 7200, now + 90000);
       if (!s && s.code() != cachedata::Status::Code::kNotFound) {
