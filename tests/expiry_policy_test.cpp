@@ -174,6 +174,28 @@ TEST(ExpiryPolicyTest, DecisionTable) {
        5,
        "negative-ttl"},
       {"404 with negative ttl 0 is not stored", neg0, 404, {}, false, 0, "negative-ttl"},
+      {"Vary: * is never stored", ttl60, 200, {{"Vary", "Accept, *"}}, false, 0, "vary-star"},
+      {"Vary: * is not stored even when overridden",
+       override60,
+       200,
+       {{"Vary", "*"}},
+       false,
+       0,
+       "vary-star"},
+      {"immutable does not extend max-age",
+       ttl60,
+       200,
+       {{"Cache-Control", "max-age=30, immutable"}},
+       true,
+       30,
+       "max-age"},
+      {"Last-Modified alone: no heuristic, the ttl",
+       ttl60,
+       200,
+       {{"Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"}},
+       true,
+       60,
+       "ttl"},
   };
   for (const DecisionCase& c : cases) {
     SCOPED_TRACE(c.name);
@@ -213,19 +235,86 @@ TEST(ExpiryPolicyTest, StaleNegativeAndPurgeTimes) {
   EXPECT_EQ(purge_time(1000, seconds(86400)), 87400);
 }
 
-TEST(CacheControlTest, ParsesDirectivesAndMalformedInput) {
-  auto cc = parse_cache_control("Public, MAX-AGE=\"60\", stale-if-error=30, unknown=1, x");
-  EXPECT_TRUE(cc.is_public);
-  EXPECT_EQ(cc.max_age, 60);
-  EXPECT_EQ(cc.stale_if_error, 30);
-  EXPECT_EQ(parse_cache_control("max-age=abc").max_age, 0);  // invalid: stale
-  EXPECT_EQ(parse_cache_control("max-age=-5").max_age, 0);
-  EXPECT_EQ(parse_cache_control("max-age=60, max-age=30").max_age, 30);  // most restrictive
-  EXPECT_EQ(parse_cache_control("max-age=99999999999999999999").max_age, 2147483648LL);
-  EXPECT_FALSE(parse_cache_control("stale-if-error=x").stale_if_error.has_value());
-  EXPECT_TRUE(parse_cache_control("private=\"a, b\", no-store").no_store);
-  EXPECT_FALSE(parse_cache_control("").max_age.has_value());
-  EXPECT_FALSE(parse_cache_control(",,, ,").no_store);
+// The documented interpretation of every kind of malformed Cache-Control (cache_control.hpp).
+struct CacheControlCase {
+  const char* header;
+  std::optional<int64_t> max_age;
+  std::optional<int64_t> stale_if_error;
+  std::optional<int64_t> stale_while_revalidate;
+  bool no_store, no_cache, must_revalidate, immutable;
+};
+
+TEST(CacheControlTest, ParsingTable) {
+  const std::optional<int64_t> none;
+  const CacheControlCase cases[] = {
+      {"", none, none, none, false, false, false, false},
+      {",,, ,", none, none, none, false, false, false, false},
+      {"max-age=60", 60, none, none, false, false, false, false},
+      {"MAX-AGE=60, No-Store", 60, none, none, true, false, false, false},  // names: any case
+      {"max-age=\"60\"", 60, none, none, false, false, false, false},       // quoted value
+      {"max-age=abc", 0, none, none, false, false, false, false},           // bad number: stale
+      {"max-age=-5", 0, none, none, false, false, false, false},
+      {"max-age=", 0, none, none, false, false, false, false},
+      {"max-age", 0, none, none, false, false, false, false},  // no value at all
+      {"max-age=1.5", 0, none, none, false, false, false, false},
+      {"max-age=60, max-age=30", 30, none, none, false, false, false, false},  // most restrictive
+      {"max-age=30, max-age=abc", 0, none, none, false, false, false, false},
+      {"max-age=99999999999999999999", 2147483648LL, none, none, false, false, false, false},
+      {"unknown=1, x, max-age=5", 5, none, none, false, false, false, false},  // unknown ignored
+      {"private=\"a, b\", no-store", none, none, none, true, false, false,
+       false},  // comma in quotes
+      {"no-cache=\"set-cookie\"", none, none, none, false, true, false, false},
+      {"stale-if-error=30, stale-while-revalidate=60", none, 30, 60, false, false, false, false},
+      {"stale-if-error=x", none, none, none, false, false, false, false},  // bad: no window
+      {"must-revalidate, immutable", none, none, none, false, false, true, true},
+      {"max-age=10 , must-revalidate", 10, none, none, false, false, true, false},
+      {"must-revalidate ;", none, none, none, false, false, false, false},  // junk: unknown
+      {"\"max-age=10\"", none, none, none, false, false, false, false},     // a quoted directive
+      {"max-age=\"10", 0, none, none, false, false, false, false},          // unterminated quote
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.header);
+    CacheControl cc = parse_cache_control(c.header);
+    EXPECT_EQ(cc.max_age, c.max_age);
+    EXPECT_EQ(cc.stale_if_error, c.stale_if_error);
+    EXPECT_EQ(cc.stale_while_revalidate, c.stale_while_revalidate);
+    EXPECT_EQ(cc.no_store, c.no_store);
+    EXPECT_EQ(cc.no_cache, c.no_cache);
+    EXPECT_EQ(cc.must_revalidate, c.must_revalidate);
+    EXPECT_EQ(cc.immutable, c.immutable);
+  }
+}
+
+TEST(ExpiryPolicyTest, BackgroundRefreshWindow) {
+  Profile p;
+  Headers swr;
+  swr.add("Cache-Control", "max-age=1, stale-while-revalidate=60");
+  EXPECT_EQ(background_refresh_until(p, swr, 1000), 1060);
+  EXPECT_EQ(background_refresh_until(p, {}, 1000), 1000);  // no window by default
+  p.stale_while_revalidate = seconds(30);
+  EXPECT_EQ(background_refresh_until(p, {}, 1000), 1030);
+  EXPECT_EQ(background_refresh_until(p, swr, 1000), 1060);  // the origin's value wins
+  Headers must;
+  must.add("Cache-Control", "max-age=1, stale-while-revalidate=60, must-revalidate");
+  EXPECT_EQ(background_refresh_until(p, must, 1000), 1000);
+  Headers no_cache;
+  no_cache.add("Cache-Control", "no-cache");
+  EXPECT_EQ(background_refresh_until(p, no_cache, 1000), 1000);
+  p.override_origin_expiry = true;
+  EXPECT_EQ(background_refresh_until(p, must, 1000), 1030);  // only the profile counts
+}
+
+TEST(ExpiryPolicyTest, VaryNamesAreLowercaseSortedAndUnique) {
+  Headers h;
+  h.add("Vary", "Accept-Language, accept");
+  h.add("vary", " ACCEPT ,X-Tenant,,");
+  auto v = vary_names(h);
+  EXPECT_EQ(v.names, (std::vector<std::string>{"accept", "accept-language", "x-tenant"}));
+  EXPECT_FALSE(v.star);
+  Headers star;
+  star.add("Vary", "Accept, *");
+  EXPECT_TRUE(vary_names(star).star);
+  EXPECT_TRUE(vary_names({}).names.empty());
 }
 
 TEST(CacheControlTest, ParsesHttpDates) {

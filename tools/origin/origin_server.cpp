@@ -31,11 +31,15 @@
 //                           then a fixed a-z0-9 pattern), Content-Type application/octet-stream
 //         marker=S          put S in the body
 //         header_<Name>=V   add the response header Name: V
-//       Every response carries a Date header.
+//       Every response carries a Date header and X-Origin-Hit: <n> (304s too, so a test can see
+//       which answer's headers a cache kept).
 //   GET|POST|PUT|DELETE|PATCH /fail-then-ok/<name>?n=N
 //       the first N hits (default 1) fail, later ones are /resource/<name> (same parameters).
 //       fail_status=S (400..599, default 503) is the failing status; retry_after=V adds
 //       Retry-After: V (verbatim) to the failures.
+//   GET|POST|PUT|DELETE|PATCH /ok-then-fail/<name>?n=N
+//       the first N hits (default 1) are /resource/<name> (same parameters), later ones fail
+//       with fail_status=S (400..599, default 503): an origin that breaks after answering.
 //   GET /hang                      does not answer for 120 s, or until the server stops
 //   any method /echo               200 {"method":..., "path":..., "query":"<raw query>",
 //       "headers":{"<lower-case name>":"<value>", ...}, "body":..., "body_hex":"<hex>",
@@ -272,6 +276,7 @@ void handle_resource(Origin& origin, const Request& req, Response& res, long hit
     if (key.rfind("header_", 0) == 0 && key.size() > 7) set_header(res, key.substr(7), value);
   }
   if (!res.has_header("Date")) res.set_header("Date", http_date_now());
+  res.set_header("X-Origin-Hit", std::to_string(hit));
   const std::pair<const char*, const char*> verbatim[] = {{"cache_control", "Cache-Control"},
                                                           {"expires", "Expires"},
                                                           {"etag", "ETag"},
@@ -332,6 +337,19 @@ void handle_fail_then_ok(Origin& origin, const Request& req, Response& res, long
   res.set_header("Date", http_date_now());
   if (req.has_param("retry_after"))
     res.set_header("Retry-After", req.get_param_value("retry_after"));
+  res.set_content("{\"name\":" + json_string(req.matches[1].str()) +
+                      ",\"hit\":" + std::to_string(hit) + ",\"error\":\"planned failure\"}\n",
+                  "application/json");
+}
+
+void handle_ok_then_fail(Origin& origin, const Request& req, Response& res, long hit) {
+  auto answers = int_param(req, res, "n", 1, 0, 1'000'000);
+  auto fail_status = int_param(req, res, "fail_status", 503, 400, 599);
+  if (!answers || !fail_status) return;
+  if (hit <= *answers) return handle_resource(origin, req, res, hit);
+  res.status = static_cast<int>(*fail_status);
+  res.set_header("Date", http_date_now());
+  res.set_header("X-Origin-Hit", std::to_string(hit));
   res.set_content("{\"name\":" + json_string(req.matches[1].str()) +
                       ",\"hit\":" + std::to_string(hit) + ",\"error\":\"planned failure\"}\n",
                   "application/json");
@@ -647,6 +665,7 @@ const std::vector<const char*> kAllMethods = {"GET", "POST", "PUT", "DELETE", "P
 const std::vector<Route> kRoutes = {
     {{"GET", "POST", "PUT", "DELETE", "PATCH"}, "/resource/(.+)", handle_resource},
     {{"GET", "POST", "PUT", "DELETE", "PATCH"}, "/fail-then-ok/(.+)", handle_fail_then_ok},
+    {{"GET", "POST", "PUT", "DELETE", "PATCH"}, "/ok-then-fail/(.+)", handle_ok_then_fail},
     {{"GET"}, "/hang", handle_hang},
     {kAllMethods, "/echo", handle_echo},
     {kAllMethods, "/redirect/([0-9]+)", handle_redirect},
