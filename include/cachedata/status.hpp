@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -44,6 +45,11 @@ class Status {
   const std::string& message() const { return message_; }
   // "corruption: envelope tag mismatch" — code name and message, for logs and errors.
   std::string to_string() const;
+  // The same code with "<context>: " before the message (an ok status stays ok).
+  Status annotated(std::string_view context) const {
+    if (is_ok()) return *this;
+    return Status(code_, std::string(context) + ": " + message_);
+  }
 
  private:
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
