@@ -1,6 +1,8 @@
 // cachedata get URL: fetch through the cache; body on stdout, -v adds status/expires/time.
+// --paginate link|cursor|offset fetches every page of a list into one entry (PaginationOptions).
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 #include "cachedata/http_fetcher.hpp"
 #include "cli/cli_common.hpp"
@@ -24,7 +26,20 @@ struct GetOptions {
   bool no_encrypt = false;
   double timeout_s = 30;
   bool verbose = false;
+  // Pagination: `paginate` empty means none; the rest start as the library's defaults.
+  std::string paginate;
+  PaginationOptions pagination;
 };
+
+// The --paginate value as a kind; the CLI check below lets only these three through.
+PaginationOptions::Kind pagination_kind(const std::string& name) {
+  static const std::map<std::string, PaginationOptions::Kind> kinds = {
+      {"link", PaginationOptions::Kind::kLinkHeader},
+      {"cursor", PaginationOptions::Kind::kJsonCursor},
+      {"offset", PaginationOptions::Kind::kOffsetLimit}};
+  auto it = kinds.find(name);
+  return it == kinds.end() ? PaginationOptions::Kind::kNone : it->second;
+}
 
 int run_get(const GetOptions& o) {
   Request request = Request::get(o.url);
@@ -45,11 +60,14 @@ int run_get(const GetOptions& o) {
   if (Status s = profile.validate(); !s) return fail(s);
   // A URL that cannot be fetched is a usage error, found before any store or key is touched.
   if (auto target = core::resolve_target(request); !target) return fail(target.status());
+  HttpFetcherOptions fetch_options;
+  fetch_options.timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
+  fetch_options.pagination = o.pagination;
+  fetch_options.pagination.kind = pagination_kind(o.paginate);
+  if (Status s = fetch_options.validate(); !s) return fail(s);
 
   auto cache = open_cache(o.store);
   if (!cache) return fail(cache.status());
-  HttpFetcherOptions fetch_options;
-  fetch_options.timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
   HttpFetcher fetcher(fetch_options);
 
   auto t0 = std::chrono::steady_clock::now();
@@ -100,6 +118,39 @@ void register_get(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.001, 86400.0));
   cmd->add_flag("-v,--verbose", options->verbose, "print status, expires and time on stderr");
+  PaginationOptions& p = options->pagination;
+  const char* group = "Pagination (every page into one entry; pages must be JSON)";
+  cmd->add_option("--paginate", options->paginate,
+                  "follow Link rel=next (link), a next token in the JSON (cursor), or "
+                  "offset/limit parameters (offset)")
+      ->check(CLI::IsMember({"link", "cursor", "offset"}))
+      ->group(group);
+  cmd->add_option("--items-pointer", p.items_pointer,
+                  "JSON pointer of a page's items array; '' when the page is the array")
+      ->capture_default_str()
+      ->group(group);
+  cmd->add_option("--next-pointer", p.next_token_pointer, "cursor: JSON pointer of the next token")
+      ->capture_default_str()
+      ->group(group);
+  cmd->add_option("--cursor-param", p.cursor_param,
+                  "cursor: query parameter that carries the token; '' when the token is a URL")
+      ->capture_default_str()
+      ->group(group);
+  cmd->add_option("--offset-param", p.offset_param, "offset: the offset query parameter")
+      ->capture_default_str()
+      ->group(group);
+  cmd->add_option("--limit-param", p.limit_param, "offset: the limit query parameter")
+      ->capture_default_str()
+      ->group(group);
+  cmd->add_option("--page-size", p.page_size, "offset: items asked per page")
+      ->capture_default_str()
+      ->group(group);
+  cmd->add_option("--max-pages", p.max_pages, "more pages than this is an error")
+      ->capture_default_str()
+      ->group(group);
+  cmd->add_flag("--allow-truncated", p.allow_truncated,
+                "over --max-pages, keep the first pages (flagged X-Cachedata-Truncated: true)")
+      ->group(group);
   add_store_options(cmd, options->store, true);
   cmd->callback([options] { throw CLI::RuntimeError(run_get(*options)); });
 }

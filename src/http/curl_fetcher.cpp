@@ -7,6 +7,7 @@
 //     -> a transient failure (connection error, timeout, 5xx, 429): wait and try the same hop
 //        again, as retry_policy.hpp decides;
 //     -> anything else: the answer.
+// With pagination, a call is that loop once per page (http/pagination.hpp).
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 
 #include "cachedata/http_fetcher.hpp"
 #include "core/url.hpp"
+#include "http/pagination.hpp"
 #include "http/redirect.hpp"
 #include "http/retry_policy.hpp"
 
@@ -340,7 +342,7 @@ Status HttpFetcherOptions::validate() const {
     return bad("retry.max_retry_after", std::to_string(retry.max_retry_after.count()) + " ms",
                "must be >= 0");
   }
-  return Status::ok();
+  return http::validate_pagination(pagination);
 }
 
 HttpFetcher::HttpFetcher(HttpFetcherOptions options)
@@ -375,24 +377,17 @@ Response HttpFetcher::operator()(const Request& request, const Validators& valid
   return fetch(request, validators, adjusted);
 }
 
-namespace {
-// A URL as error texts show it: without userinfo and query, which may carry credentials or API
-// keys, since errors reach logs.
-std::string for_messages(std::string_view url) {
-  std::string out(url.substr(0, url.find_first_of("?#")));
-  size_t scheme_end = out.find("://");
-  size_t authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
-  size_t path = out.find('/', authority);
-  size_t at = out.rfind('@', path == std::string::npos ? out.size() : path);
-  if (at != std::string::npos && at >= authority) out.erase(authority, at + 1 - authority);
-  if (out.size() < url.size() && url.find('?') != std::string_view::npos) out += "?…";
-  return out;
-}
-}  // namespace
-
 Response HttpFetcher::fetch(const Request& request, const Validators& validators,
                             const HttpFetcherOptions& options) {
   if (Status s = options.validate(); !s) return Response::failure(s.message());
+  if (options.pagination.kind != PaginationOptions::Kind::kNone) {
+    // Every page is one call of this function without pagination; the entry is never
+    // revalidated (see PaginationOptions), so the validators are not sent.
+    return http::fetch_pages(request, options,
+                             [](const Request& page, const HttpFetcherOptions& o) {
+                               return fetch(page, Validators{}, o);
+                             });
+  }
   const auto started = Clock::now();
   const auto deadline = started + options.timeout;
 
@@ -411,7 +406,7 @@ Response HttpFetcher::fetch(const Request& request, const Validators& validators
     hop.headers.emplace_back("If-Modified-Since", validators.last_modified);
   }
   if (Status s = check_request(hop); !s)
-    return Response::failure(s.message() + " (" + for_messages(hop.url) + ")");
+    return Response::failure(s.message() + " (" + http::url_for_messages(hop.url) + ")");
 
   CURL* h = thread_handle();
   if (h == nullptr) return Response::failure("libcurl could not create a handle");
@@ -425,7 +420,7 @@ Response HttpFetcher::fetch(const Request& request, const Validators& validators
 
   // "<what> (<METHOD> <url>; <n> attempts in <ms> ms[; why no retry])"
   auto failure = [&](const std::string& what, const std::string& why_stopped) {
-    std::string text = what + " (" + hop.method + " " + for_messages(hop.url) + "; " +
+    std::string text = what + " (" + hop.method + " " + http::url_for_messages(hop.url) + "; " +
                        plural(attempts, "attempt") + " in " +
                        std::to_string(ms_between(started, Clock::now())) + " ms";
     if (!why_stopped.empty()) text += "; " + why_stopped;
@@ -491,9 +486,10 @@ Response HttpFetcher::fetch(const Request& request, const Validators& validators
             const bool loop = std::find(visited.begin(), visited.end(), *target) != visited.end();
             return Response::failure(
                 "too many redirects: more than max_redirects = " +
-                std::to_string(options.max_redirects) + " from " + for_messages(first_url) +
-                " (the last, " + std::to_string(status) + " from " + for_messages(hop.url) +
-                " to " + for_messages(*target) +
+                std::to_string(options.max_redirects) + " from " +
+                http::url_for_messages(first_url) + " (the last, " + std::to_string(status) +
+                " from " + http::url_for_messages(hop.url) + " to " +
+                http::url_for_messages(*target) +
                 (loop ? ", goes back to a URL already visited: a redirect loop" : "") + "; " +
                 plural(total, "request") + " in " +
                 std::to_string(ms_between(started, Clock::now())) + " ms)");

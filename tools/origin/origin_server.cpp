@@ -67,6 +67,20 @@
 //   GET /slow-body?chunks=N&chunk_size=B&interval_ms=T
 //       sends the headers (Content-Length N*B) at once, then N pieces of B bytes of the
 //       deterministic body, T ms apart (defaults 10, 10, 100): a body that trickles.
+//   GET /pages/link?n=N&size=S&page=P&link=mixed|absolute|relative
+//       page P (default 1) of N (default 3): a JSON array of S (default 2) items {"id":<k>}, ids
+//       (P-1)*S .. P*S-1. Link: <…page=1>; rel="first", then for P > 1 <…page=P-1>; rel="prev",
+//       and for P < N <…page=P+1>; rel="next last" (the rel list quoted); the next URL is
+//       absolute (http://<Host>/...) on odd pages and path-relative ("link?...") on even ones
+//       with link=mixed (the default), else always as `link` says.
+//   GET /pages/cursor?n=N&size=S&cursor=C
+//       {"items":[{"id":<k>},...],"next":"<token>"} with S (default 2) items per page; the first
+//       page without `cursor`, the next with cursor=<token>; the last page (N, default 3) has
+//       "next":null. An unknown cursor answers 400.
+//   GET /pages/offset?total=T&offset=O&limit=L
+//       {"items":[{"id":O},...,{"id":min(O+L,T)-1}],"total":T}: items O.. of a list of T
+//       (default 5); offset default 0, limit default 10 (1..1000).
+//   All three: fail_page=K answers page K with 503 {"error":"planned failure"} every time.
 //   GET /_hits                     {"<path>": <hits>, ...} for every path hit since the last reset
 //   GET /_hits/<path...>           the hits of /<path...>, as a plain number
 //   POST /_reset                   zero all hit counters
@@ -474,6 +488,99 @@ std::string raw_query(const Request& req) {
 
 // ---- more routes --------------------------------------------------------------------------------
 
+// ---- paginated lists ----------------------------------------------------------------------------
+
+// The raw query of `req` with every `name` parameter replaced by name=value (value is plain).
+std::string query_with(const Request& req, const std::string& name, const std::string& value) {
+  std::string out;
+  const std::string query = raw_query(req);
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t amp = query.find('&', start);
+    if (amp == std::string::npos) amp = query.size();
+    const std::string pair = query.substr(start, amp - start);
+    if (!pair.empty() && pair.substr(0, pair.find('=')) != name) out += pair + "&";
+    start = amp + 1;
+  }
+  return out + name + "=" + value;
+}
+
+// {"id":first},...,{"id":last-1}
+std::string items_json(long first, long last) {
+  std::string out = "[";
+  for (long id = first; id < last; ++id) {
+    if (id > first) out += ",";
+    out += "{\"id\":" + std::to_string(id) + "}";
+  }
+  return out + "]";
+}
+
+// Answers 503 when `page` is the one fail_page names; true if it did.
+bool failed_page(const Request& req, Response& res, long page) {
+  if (!req.has_param("fail_page") || parse_long(req.get_param_value("fail_page")) != page) {
+    return false;
+  }
+  res.status = 503;
+  res.set_content("{\"error\":\"planned failure\",\"page\":" + std::to_string(page) + "}\n",
+                  "application/json");
+  return true;
+}
+
+void handle_pages_link(Origin&, const Request& req, Response& res, long) {
+  auto pages = int_param(req, res, "n", 3, 1, 100'000);
+  auto size = int_param(req, res, "size", 2, 0, 10'000);
+  auto page = int_param(req, res, "page", 1, 1, 100'000);
+  if (!pages || !size || !page) return;
+  if (failed_page(req, res, *page)) return;
+  const std::string mode = req.has_param("link") ? req.get_param_value("link") : "mixed";
+  const bool relative = mode == "relative" || (mode == "mixed" && *page % 2 == 0);
+  const std::string absolute_base = "http://" + req.get_header_value("Host") + "/pages/link?";
+  auto link_to = [&](long to, bool rel_url) {
+    return "<" + (rel_url ? "link?" : absolute_base) + query_with(req, "page", std::to_string(to)) +
+           ">";
+  };
+  std::string links = link_to(1, false) + "; rel=\"first\"";
+  if (*page > 1) links += ", " + link_to(*page - 1, false) + "; rel=prev";
+  if (*page < *pages) links += ", " + link_to(*page + 1, relative) + "; rel=\"next last\"";
+  res.set_header("Link", links);
+  res.set_content(items_json((*page - 1) * *size, *page * *size) + "\n", "application/json");
+}
+
+void handle_pages_cursor(Origin&, const Request& req, Response& res, long) {
+  auto pages = int_param(req, res, "n", 3, 1, 100'000);
+  auto size = int_param(req, res, "size", 2, 0, 10'000);
+  if (!pages || !size) return;
+  // Tokens look opaque to the client: "c<page>x".
+  long page = 1;
+  if (req.has_param("cursor")) {
+    const std::string cursor = req.get_param_value("cursor");
+    auto n = cursor.size() > 2 && cursor.front() == 'c' && cursor.back() == 'x'
+                 ? parse_long(std::string_view(cursor).substr(1, cursor.size() - 2))
+                 : std::nullopt;
+    if (!n || *n < 2 || *n > *pages) return answer_text(res, 400, "unknown cursor\n");
+    page = *n;
+  }
+  if (failed_page(req, res, page)) return;
+  const std::string next =
+      page < *pages ? "\"c" + std::to_string(page + 1) + "x\"" : std::string("null");
+  res.set_content(
+      "{\"items\":" + items_json((page - 1) * *size, page * *size) + ",\"next\":" + next + "}\n",
+      "application/json");
+}
+
+void handle_pages_offset(Origin&, const Request& req, Response& res, long) {
+  auto total = int_param(req, res, "total", 5, 0, 1'000'000);
+  auto offset = int_param(req, res, "offset", 0, 0, 1'000'000);
+  auto limit = int_param(req, res, "limit", 10, 1, 1000);
+  if (!total || !offset || !limit) return;
+  if (failed_page(req, res, *offset / *limit + 1)) return;
+  const long first = std::min(*offset, *total);
+  const long last = std::min(*offset + *limit, *total);
+  res.set_content(
+      "{\"items\":" + items_json(first, last) + ",\"total\":" + std::to_string(*total) + "}\n",
+      "application/json");
+}
+
 void handle_echo(Origin& origin, const Request& req, Response& res, long hit) {
   auto delay = int_param(req, res, "delay_ms", 0, 0, 3'600'000);
   auto status = int_param(req, res, "status", 200, 200, 599);
@@ -674,6 +781,9 @@ const std::vector<Route> kRoutes = {
     {{"GET"}, "/large", handle_large},
     {kAllMethods, "/status/([0-9]+)", handle_status},
     {{"GET"}, "/slow-body", handle_slow_body},
+    {{"GET"}, "/pages/link", handle_pages_link},
+    {{"GET"}, "/pages/cursor", handle_pages_cursor},
+    {{"GET"}, "/pages/offset", handle_pages_offset},
     {{"GET"}, "/_hits", handle_hits},
     {{"GET"}, "/_hits(/.*)", handle_hits_of_path},
     {{"POST"}, "/_reset", handle_reset},
