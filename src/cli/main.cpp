@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cli_common.hpp"
+#include "cli/storage_commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"cachedata: a read-through cache for slow or rate-limited back ends"};
@@ -11,6 +12,8 @@ int main(int argc, char** argv) {
   cachedata::cli::register_inspect(app);
   cachedata::cli::register_purge(app);
   cachedata::cli::register_stats(app);
+  cachedata::cli::register_storage(app);
+  cachedata::cli::register_key(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {
