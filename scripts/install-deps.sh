@@ -14,7 +14,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libzstd-dev
   nlohmann-json3-dev rapidjson-dev libcli11-dev libhowardhinnant-date-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
-  openjdk-17-jdk-headless python3-boto3
+  openjdk-17-jdk-headless python3-boto3 python3-yaml
 )
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)

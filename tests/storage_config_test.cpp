@@ -146,7 +146,7 @@ TEST(StorageConfig, MalformedExistingFileIsRejectedAndKept) {
   EXPECT_EQ(read_file(config_file(dir)), broken);
 }
 
-TEST(KeyGenerate, PrintsA256BitKeyAsHexAndADifferentOneEachTime) {
+TEST(CliKeyGenerate, PrintsA256BitKeyAsHexAndADifferentOneEachTime) {
   TempDir dir;
   ProcessRun a = run_cachedata({"key", "generate"}, dir.path());
   ProcessRun b = run_cachedata({"key", "generate", "--bits", "256"}, dir.path());
@@ -159,7 +159,7 @@ TEST(KeyGenerate, PrintsA256BitKeyAsHexAndADifferentOneEachTime) {
   EXPECT_EQ(c.out.size(), 129u);
 }
 
-TEST(KeyGenerate, BitsThatAreNotWholeBytesAreAUsageError) {
+TEST(CliKeyGenerate, BitsThatAreNotWholeBytesAreAUsageError) {
   TempDir dir;
   ProcessRun r = run_cachedata({"key", "generate", "--bits", "100"}, dir.path());
   EXPECT_EQ(r.exit_code, 2) << r.describe();

@@ -44,11 +44,16 @@ std::vector<std::string> clean_environment(const std::string& home,
 ProcessRun run_cachedata(const std::vector<std::string>& args, const std::string& home,
                          const std::map<std::string, std::string>& env,
                          std::chrono::seconds timeout) {
+  return run_program(CACHEDATA_CLI_BIN, args, home, env, timeout);
+}
+
+ProcessRun run_program(const std::string& binary, const std::vector<std::string>& args,
+                       const std::string& home, const std::map<std::string, std::string>& env,
+                       std::chrono::seconds timeout) {
   std::vector<std::string> env_strings = clean_environment(home, env);
   std::vector<char*> envp;
   for (std::string& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  const std::string binary = CACHEDATA_CLI_BIN;
   std::vector<std::string> argv_strings{binary};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;

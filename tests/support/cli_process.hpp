@@ -18,6 +18,11 @@ struct ProcessRun {
   std::string describe() const;  // everything, for failure messages
 };
 
+// Runs `program` (a path) with `args` in the same clean environment.
+ProcessRun run_program(const std::string& program, const std::vector<std::string>& args,
+                       const std::string& home, const std::map<std::string, std::string>& env = {},
+                       std::chrono::seconds timeout = std::chrono::seconds(60));
+
 ProcessRun run_cachedata(const std::vector<std::string>& args, const std::string& home,
                          const std::map<std::string, std::string>& env = {},
                          std::chrono::seconds timeout = std::chrono::seconds(60));
