@@ -4,10 +4,13 @@
 // values of the existing file.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <string_view>
 
 #include "cli/cli_common.hpp"
 #include "cli/storage_commands.hpp"
