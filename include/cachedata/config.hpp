@@ -42,6 +42,11 @@ struct Config {
   // Keys of earlier rotations, tried after the current key, whichever way the current key came
   // (CACHE_DATA_PREVIOUS_DATA_KEYS): entries sealed under them still open and are found.
   std::vector<DataKey> previous_keys;
+  // An SSM SecureString parameter holding the current key (64 hex characters), read with
+  // decryption at start and re-read every `data_key_refresh_interval`
+  // (CACHE_DATA_SECURE_DATA_KEY_PARAM; see src/aws/ssm_data_key.hpp, open_ssm_data_key).
+  std::string data_key_param;
+  std::chrono::seconds data_key_refresh_interval{300};
 
   // Isolates instances of one application that share a key and a store (test, beta, prod).
   std::string instance_id = "default";

@@ -89,6 +89,7 @@ Result<Config> Config::from_env(const Lookup& lookup) {
     c.keys.push_back(std::move(key).value());
   }
   if (auto v = get("CACHE_DATA_SECURE_DATA_KEY_FILE")) c.key_file = std::string(*v);
+  if (auto v = get("CACHE_DATA_SECURE_DATA_KEY_PARAM")) c.data_key_param = std::string(*v);
   if (auto v = get("CACHE_DATA_PREVIOUS_DATA_KEYS")) {
     std::string_view rest = *v;
     int index = 0;

@@ -1,0 +1,50 @@
+// One HTTP exchange over libcurl for the AWS layer: the signed service calls (aws_transport)
+// and the unsigned credential and key look-ups (IMDS, container endpoint, Lambda extension).
+//
+// Each thread keeps its own easy handle, so connections stay open between calls on that thread
+// and no handle is ever shared; http_exchange is safe to call from any number of threads.
+// No retries here: that is the caller's policy. The request body is sent from the caller's
+// buffer (never copied); the response body is received into one string reserved to the
+// announced Content-Length.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cachedata/headers.hpp"
+
+namespace cachedata::aws {
+
+struct HttpExchange {
+  std::string method = "GET";  // GET, HEAD, PUT, POST, DELETE
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;  // sent as given
+  // Sent as is for PUT and POST (and any method when not empty). Not owned: must stay valid
+  // during the call.
+  std::string_view body;
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds timeout{10000};  // this exchange, connection included
+  // A response body announced or grown over this is refused (CURLE_FILESIZE_EXCEEDED).
+  uint64_t max_response_bytes = 1ull << 30;
+  // Ignore any proxy of the environment (link-local metadata and loopback endpoints).
+  bool no_proxy = false;
+};
+
+struct HttpReply {
+  CURLcode code = CURLE_OK;  // CURLE_OK: `status`, `headers`, `body` are the answer
+  std::string error;         // what went wrong when code != CURLE_OK (no URL query, no headers)
+  int status = 0;
+  Headers headers;
+  std::string body;
+  std::chrono::milliseconds took{0};
+};
+
+HttpReply http_exchange(const HttpExchange& request);
+
+}  // namespace cachedata::aws
