@@ -727,6 +727,111 @@ TEST_F(HttpFetcherTest, ManyThreadsAtOnce) {
   EXPECT_LE(distinct.size(), 2u * kThreads);
 }
 
+// Every call on a thread reuses the thread's libcurl handle, and the handle is not reset between
+// requests (only what a request sets is set back: http/easy_handle.hpp). So nothing of one
+// request may reach the next: not its method, body, custom method, headers, validators,
+// decoding, User-Agent or deadline. All on this one thread, so on one handle.
+TEST_F(HttpFetcherTest, NothingLeaksIntoTheNextRequest) {
+  auto plain_get = [&](const std::string& after) {
+    auto j = echoed(fetch("/echo"));
+    EXPECT_EQ(j["method"], "GET") << "after " << after;
+    EXPECT_EQ(j["body_size"], 0) << "after " << after;
+    for (const char* name : {"content-type", "content-length", "expect", "x-custom",
+                             "authorization", "if-none-match", "if-modified-since"}) {
+      EXPECT_FALSE(j["headers"].contains(name)) << name << " after " << after;
+    }
+    EXPECT_TRUE(j["headers"].contains("accept-encoding")) << "after " << after;
+    EXPECT_EQ(std::string(j["headers"]["user-agent"]).rfind("cachedata/", 0), 0u)
+        << "after " << after;
+  };
+
+  // A POST with a body and headers, then a GET: no body, no POST, none of its headers.
+  Request post = request("/echo", "POST", "a=1&b=2");
+  post.headers.add("X-Custom", "post");
+  post.headers.add("Content-Type", "application/x-www-form-urlencoded");
+  post.headers.add("Authorization", "Bearer secret");
+  auto posted = echoed(fetch(post));
+  EXPECT_EQ(posted["method"], "POST");
+  EXPECT_EQ(posted["body"], "a=1&b=2");
+  plain_get("a POST with a body");
+
+  // Custom methods with and without a body, then a GET.
+  auto put = echoed(fetch(request("/echo", "PUT", "put body")));
+  EXPECT_EQ(put["method"], "PUT");
+  EXPECT_EQ(put["body"], "put body");
+  auto deleted = echoed(fetch(request("/echo", "DELETE")));
+  EXPECT_EQ(deleted["method"], "DELETE");  // after a PUT: no body, not PUT
+  EXPECT_EQ(deleted["body_size"], 0);
+  plain_get("a DELETE");
+  auto options = echoed(fetch(request("/echo", "OPTIONS")));
+  EXPECT_EQ(options["method"], "OPTIONS");
+  auto empty_post = echoed(fetch(request("/echo", "POST")));
+  EXPECT_EQ(empty_post["method"], "POST");
+  EXPECT_EQ(empty_post["headers"]["content-length"], "0");
+  plain_get("an empty POST");
+
+  // A HEAD (no body wanted), then a GET that must get its body.
+  Response head = fetch(request("/resource/h?size=100", "HEAD"));
+  EXPECT_EQ(head.status_code, 200);
+  EXPECT_TRUE(head.body.empty());
+  Response got = fetch(request("/resource/h?size=100"));
+  EXPECT_EQ(got.status_code, 200);
+  EXPECT_EQ(got.body.size(), 100u);
+  plain_get("a HEAD");
+
+  // A revalidation (304), then a plain GET: no If-None-Match / If-Modified-Since.
+  Response not_modified = HttpFetcher(quick())(
+      request("/resource/r?etag=%22v1%22"), Validators{"\"v1\"", "Mon, 02 Jan 2006 15:04:05 GMT"});
+  EXPECT_EQ(not_modified.status_code, 304);
+  Response fresh = fetch(request("/resource/r?etag=%22v1%22"));
+  EXPECT_EQ(fresh.status_code, 200);
+  EXPECT_FALSE(fresh.body.empty());
+  plain_get("a 304 revalidation");
+
+  // Credentials in the URL (Basic auth), then a URL without them.
+  std::string with_userinfo = origin_.url("/echo");
+  with_userinfo.insert(with_userinfo.find("://") + 3, "user:pw@");
+  auto authed = echoed(fetch(Request::get(with_userinfo)));
+  EXPECT_EQ(authed["headers"]["authorization"], "Basic dXNlcjpwdw==");
+  plain_get("a URL with credentials");
+
+  // The same header with another value, then without it.
+  for (const char* value : {"one", "two"}) {
+    Request r = request("/echo");
+    r.headers.add("X-Custom", value);
+    EXPECT_EQ(echoed(fetch(r))["headers"]["x-custom"], value);
+  }
+  plain_get("a custom header");
+
+  // No decoding and another User-Agent, then the defaults again.
+  HttpFetcherOptions raw = quick();
+  raw.decompress = false;
+  raw.user_agent = "other/1";
+  auto j = echoed(fetch("/echo", raw));
+  EXPECT_FALSE(j["headers"].contains("accept-encoding"));
+  EXPECT_EQ(j["headers"]["user-agent"], "other/1");
+  plain_get("decompress = false and another user_agent");
+
+  // A request's own User-Agent, then none.
+  Request own = request("/echo");
+  own.headers.add("User-Agent", "own/1");
+  EXPECT_EQ(echoed(fetch(own))["headers"]["user-agent"], "own/1");
+  plain_get("a request's own User-Agent");
+
+  // A short deadline that fails, then a call with the default deadline on the same slow route:
+  // the first call's timeout is not the second's, nor is its error text.
+  HttpFetcherOptions hurried = quick();
+  hurried.timeout = milliseconds(300);
+  hurried.retry.max_attempts = 1;
+  Response late = fetch("/echo?delay_ms=1000", hurried);
+  EXPECT_EQ(late.status_code, 0);
+  EXPECT_NE(late.error.find("timed out"), std::string::npos) << late.error;
+  Response patient = fetch("/echo?delay_ms=1000");
+  EXPECT_EQ(patient.status_code, 200) << patient.error;
+  EXPECT_TRUE(patient.error.empty()) << patient.error;
+  plain_get("a timed-out call");
+}
+
 // ---- through the cache --------------------------------------------------------------------------
 
 TEST_F(HttpFetcherTest, ServesCacheGetWithRetriesBehindIt) {

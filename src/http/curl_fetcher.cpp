@@ -1,5 +1,6 @@
 // The built-in HTTP fetcher on libcurl. Each thread keeps one easy handle, so connections to an
-// origin are reused across calls (curl keeps the connection cache in the handle).
+// origin are reused across calls (curl keeps the connection cache in the handle); which options
+// are set once and which per request is in http/easy_handle.hpp.
 //
 // One call is a loop of attempts under one deadline (HttpFetcherOptions::timeout):
 //   perform one request (curl follows nothing itself)
@@ -24,6 +25,7 @@
 
 #include "cachedata/http_fetcher.hpp"
 #include "core/url.hpp"
+#include "http/easy_handle.hpp"
 #include "http/pagination.hpp"
 #include "http/redirect.hpp"
 #include "http/retry_policy.hpp"
@@ -38,29 +40,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-void global_init_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct EasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
-
-CURL* thread_handle() {
-  global_init_once();
-  thread_local std::unique_ptr<CURL, EasyDeleter> handle(curl_easy_init());
-  return handle.get();
-}
-
 uint64_t thread_random() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return rng();
 }
-
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 
 bool has_ctl(std::string_view s) {
   for (char c : s) {
@@ -101,6 +84,11 @@ struct Transfer {
   bool discard_body = false;    // a redirect we will follow: its body is not wanted
   bool too_large = false;       // the body is over max_body
   uint64_t content_length = 0;  // the announced Content-Length, when too_large by it
+  // Noted while the current response's fields arrive, so no lookup scans them again.
+  bool has_location = false;
+  bool has_content_encoding = false;
+  bool has_content_length = false;               // the first Content-Length field was seen
+  std::optional<uint64_t> first_content_length;  // its value, if it is a number
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
@@ -118,20 +106,13 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
 // Called at the blank line that ends the headers of a final (non-1xx) response: decides what to
 // do with the body before any of it arrives. false aborts the transfer.
 bool on_headers_done(Transfer& t) {
-  const Headers& headers = t.response.headers;
-  t.discard_body =
-      t.follow_redirects && http::is_followed_redirect(t.status) && headers.contains("location");
+  t.discard_body = t.follow_redirects && http::is_followed_redirect(t.status) && t.has_location;
   if (t.discard_body || t.hop->method == "HEAD" || t.status == 204 || t.status == 304) return true;
-  auto length_text = headers.get("content-length");
   // An encoded length says little about the decoded size; the limit applies to that as it comes.
-  const bool decoded = t.decoding && headers.contains("content-encoding");
-  if (!length_text || decoded) return true;
-  uint64_t length = 0;
-  for (char c : *length_text) {
-    if (c < '0' || c > '9') return true;  // curl rejects a bad Content-Length itself
-    if (length > (UINT64_MAX - 9) / 10) return true;
-    length = length * 10 + static_cast<uint64_t>(c - '0');
-  }
+  // A Content-Length that is not a number is left to curl, which rejects it.
+  const bool decoded = t.decoding && t.has_content_encoding;
+  if (!t.first_content_length || decoded) return true;
+  const uint64_t length = *t.first_content_length;
   if (length > t.max_body) {
     t.too_large = true;
     t.content_length = length;
@@ -141,12 +122,43 @@ bool on_headers_done(Transfer& t) {
   return true;
 }
 
+std::optional<uint64_t> parse_length(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  uint64_t length = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (length > (UINT64_MAX - 9) / 10) return std::nullopt;
+    length = length * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return length;
+}
+
+// `name` is `lower` (lower-case) in any case. On every response field, so cheaper than iequals.
+bool is_field(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i] >= 'A' && name[i] <= 'Z' ? static_cast<char>(name[i] + 32) : name[i];
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
+// Fields about this connection only (RFC 9110 §7.6.1): never part of an answer.
+bool is_hop_by_hop(std::string_view name) {
+  return is_field(name, "connection") || is_field(name, "keep-alive") ||
+         is_field(name, "proxy-connection") || is_field(name, "transfer-encoding");
+}
+
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t n = size * count;
   std::string_view line(data, n);
   if (line.starts_with("HTTP/")) {
-    t->response.headers = Headers();  // a new response (after a 1xx)
+    // A new response (the first, or the final one after a 1xx).
+    if (!t->response.headers.empty()) t->response.headers = Headers();
+    t->response.headers.reserve(12);  // one allocation for a typical answer's fields
+    t->has_location = t->has_content_encoding = t->has_content_length = false;
+    t->first_content_length.reset();
     t->status = 0;
     size_t space = line.find(' ');
     if (space != std::string_view::npos) {
@@ -169,6 +181,15 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
                             value.back() == '\t')) {
     value.remove_suffix(1);
   }
+  if (is_hop_by_hop(name)) return n;
+  if (is_field(name, "location")) {
+    t->has_location = true;
+  } else if (is_field(name, "content-encoding")) {
+    t->has_content_encoding = true;
+  } else if (!t->has_content_length && is_field(name, "content-length")) {
+    t->has_content_length = true;
+    t->first_content_length = parse_length(value);
+  }
   t->response.headers.add(std::string(name), std::string(value));
   return n;
 }
@@ -180,8 +201,15 @@ struct Attempt {
   Transfer transfer;
 };
 
-Attempt perform(CURL* h, const http::Hop& hop, const HttpFetcherOptions& options,
-                milliseconds limit, const std::string& limit_name) {
+const std::string& default_user_agent() {
+  static const std::string ua = std::string("cachedata/") + CACHEDATA_VERSION;
+  return ua;
+}
+
+// One request of `hop` on the thread's handle. `limit` bounds it (attempt_limited: it is
+// options.attempt_timeout, else what is left of the call's deadline).
+Attempt perform(http::EasyHandle& handle, const http::Hop& hop, const HttpFetcherOptions& options,
+                milliseconds limit, bool attempt_limited) {
   Attempt a;
   Transfer& t = a.transfer;
   t.hop = &hop;
@@ -189,60 +217,19 @@ Attempt perform(CURL* h, const http::Hop& hop, const HttpFetcherOptions& options
   t.follow_redirects = options.follow_redirects;
   t.decoding = options.decompress;
 
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  auto add_header = [&](const std::string& line) {
-    headers.reset(curl_slist_append(headers.release(), line.c_str()));
-  };
-  bool has_user_agent = false;
-  for (const auto& [name, value] : hop.headers) {
-    if (iequals(name, "user-agent")) has_user_agent = true;
-    // "Name;" sends an empty value ("Name:" would remove the header instead).
-    add_header(value.empty() ? name + ";" : name + ": " + value);
-  }
-  if (!has_user_agent) {
-    add_header("User-Agent: " + (options.user_agent.empty()
-                                     ? std::string("cachedata/") + CACHEDATA_VERSION
-                                     : options.user_agent));
-  }
-  add_header("Expect:");  // no 100-continue round trip for request bodies
-
-  // Options of the previous request (another call's, or the hop before a redirect) must not
-  // leak into this one; the reset keeps the connections, the DNS cache and the TLS sessions.
-  curl_easy_reset(h);
-  char error_buffer[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(h, CURLOPT_URL, hop.url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::min(options.connect_timeout, limit).count()));
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(limit.count()));
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // redirects are followed by the call loop
-  if (options.decompress) curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // all curl decodes
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
-  const std::string& method = hop.method;
-  if (method == "HEAD") {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-  } else if (!hop.body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, hop.body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(hop.body.size()));
-    if (method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
-  } else if (method == "GET") {
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-  } else {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+  CURL* h = handle.get();
+  if (!handle.prepare(hop, options.user_agent.empty() ? default_user_agent() : options.user_agent,
+                      options.decompress,
+                      static_cast<long>(std::min(options.connect_timeout, limit).count()),
+                      static_cast<long>(limit.count()), &t)) {
+    a.code = CURLE_OUT_OF_MEMORY;
+    a.error = "out of memory building the request headers";
+    return a;
   }
 
   const auto started = Clock::now();
   a.code = curl_easy_perform(h);
   const int64_t took = ms_between(started, Clock::now());
-  // The handle outlives this call: no pointer into this frame may stay in it.
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
 
   if (t.too_large) {
     a.code = CURLE_WRITE_ERROR;
@@ -259,12 +246,18 @@ Attempt perform(CURL* h, const http::Hop& hop, const HttpFetcherOptions& options
     t.response.status_code = static_cast<int>(code);
     return a;
   }
-  const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(a.code);
+  const char* error_text = handle.error_text();
+  const std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(a.code);
   switch (a.code) {
-    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_OPERATION_TIMEDOUT: {
+      const std::string limit_name =
+          attempt_limited
+              ? "attempt_timeout = " + std::to_string(limit.count()) + " ms"
+              : "the call's deadline, timeout = " + std::to_string(options.timeout.count()) + " ms";
       a.error = "timed out after " + std::to_string(took) + " ms (" + limit_name +
                 "; curl: " + detail + ")";
       break;
+    }
     case CURLE_COULDNT_CONNECT: {
       long os_errno = 0;
       curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
@@ -294,16 +287,30 @@ Status check_request(const http::Hop& hop) {
   return Status::ok();
 }
 
-// The headers of a decoded answer must describe the bytes we hold: the encoding, its length and
-// the transfer framing (hop-by-hop) are gone.
-void clean_response_headers(Response& response, const http::Hop& hop, bool decompress) {
-  Headers& h = response.headers;
-  if (decompress && hop.method != "HEAD" && h.remove("content-encoding") > 0) {
-    h.remove("content-length");
+// The headers of a decoded answer must describe the bytes we hold: the encoding and its length
+// are gone (as is the transfer framing: on_header keeps no hop-by-hop field).
+void clean_response_headers(Transfer& t, const http::Hop& hop, bool decompress) {
+  if (decompress && t.has_content_encoding && hop.method != "HEAD" &&
+      t.response.headers.remove("content-encoding") > 0) {
+    t.response.headers.remove("content-length");
   }
-  for (const char* name : {"transfer-encoding", "connection", "keep-alive", "proxy-connection"}) {
-    h.remove(name);
+}
+
+Response fetch_single(const Request& request, const Validators& validators,
+                      const HttpFetcherOptions& options);
+
+// HttpFetcher::fetch once the options are known to be valid.
+Response fetch_valid(const Request& request, const Validators& validators,
+                     const HttpFetcherOptions& options) {
+  if (options.pagination.kind != PaginationOptions::Kind::kNone) {
+    // Every page is one call of HttpFetcher::fetch without pagination; the entry is never
+    // revalidated (see PaginationOptions), so the validators are not sent.
+    return http::fetch_pages(request, options,
+                             [](const Request& page, const HttpFetcherOptions& o) {
+                               return HttpFetcher::fetch(page, Validators{}, o);
+                             });
   }
+  return fetch_single(request, validators, options);
 }
 
 }  // namespace
@@ -371,7 +378,8 @@ std::string request_url(const Request& request) {
 
 Response HttpFetcher::operator()(const Request& request, const Validators& validators) const {
   if (!valid_) return Response::failure(valid_.message());
-  if (!options_.per_request) return fetch(request, validators, options_);
+  // Validated once, in the constructor.
+  if (!options_.per_request) return fetch_valid(request, validators, options_);
   HttpFetcherOptions adjusted = options_;
   options_.per_request(request, adjusted);
   return fetch(request, validators, adjusted);
@@ -380,14 +388,14 @@ Response HttpFetcher::operator()(const Request& request, const Validators& valid
 Response HttpFetcher::fetch(const Request& request, const Validators& validators,
                             const HttpFetcherOptions& options) {
   if (Status s = options.validate(); !s) return Response::failure(s.message());
-  if (options.pagination.kind != PaginationOptions::Kind::kNone) {
-    // Every page is one call of this function without pagination; the entry is never
-    // revalidated (see PaginationOptions), so the validators are not sent.
-    return http::fetch_pages(request, options,
-                             [](const Request& page, const HttpFetcherOptions& o) {
-                               return fetch(page, Validators{}, o);
-                             });
-  }
+  return fetch_valid(request, validators, options);
+}
+
+namespace {
+
+// One request (no pagination) with its redirects and retries. REQUIRES: options are valid.
+Response fetch_single(const Request& request, const Validators& validators,
+                      const HttpFetcherOptions& options) {
   const auto started = Clock::now();
   const auto deadline = started + options.timeout;
 
@@ -408,14 +416,15 @@ Response HttpFetcher::fetch(const Request& request, const Validators& validators
   if (Status s = check_request(hop); !s)
     return Response::failure(s.message() + " (" + http::url_for_messages(hop.url) + ")");
 
-  CURL* h = thread_handle();
-  if (h == nullptr) return Response::failure("libcurl could not create a handle");
+  http::EasyHandle* handle = http::EasyHandle::for_this_thread(on_body, on_header);
+  if (handle == nullptr) return Response::failure("libcurl could not create a handle");
 
   int attempts = 0;  // tries in this call: the first and its retries (a redirect is not one)
   int total = 0;     // requests sent in this call, redirects included
   long redirects = 0;
-  std::string first_url = hop.url;
-  std::vector<std::string> visited{hop.url};
+  // Only once a redirect is followed (most calls have none, and need no copies).
+  std::string first_url;
+  std::vector<std::string> visited;
   bool followed = false;  // the next request follows a redirect (it is not a retry)
 
   // "<what> (<METHOD> <url>; <n> attempts in <ms> ms[; why no retry])"
@@ -449,19 +458,13 @@ Response HttpFetcher::fetch(const Request& request, const Validators& validators
       return Response::failure(failure(
           "timed out: timeout = " + std::to_string(options.timeout.count()) + " ms passed", ""));
     }
-    milliseconds limit = left;
-    std::string limit_name =
-        "the call's deadline, timeout = " + std::to_string(options.timeout.count()) + " ms";
     const bool attempt_limited =
         options.attempt_timeout.count() > 0 && options.attempt_timeout < left;
-    if (attempt_limited) {
-      limit = options.attempt_timeout;
-      limit_name = "attempt_timeout = " + std::to_string(limit.count()) + " ms";
-    }
+    const milliseconds limit = attempt_limited ? options.attempt_timeout : left;
     if (!followed) ++attempts;
     followed = false;
     ++total;
-    Attempt a = perform(h, hop, options, limit, limit_name);
+    Attempt a = perform(*handle, hop, options, limit, attempt_limited);
     Transfer& t = a.transfer;
 
     std::optional<milliseconds> retry_after;
@@ -481,6 +484,10 @@ Response HttpFetcher::fetch(const Request& request, const Validators& validators
             return Response::failure(failure("the redirect " + std::to_string(status) + " to '" +
                                                  std::string(*location) + "' is not an http(s) URL",
                                              ""));
+          }
+          if (visited.empty()) {
+            first_url = hop.url;
+            visited.push_back(hop.url);
           }
           if (redirects >= options.max_redirects) {
             const bool loop = std::find(visited.begin(), visited.end(), *target) != visited.end();
@@ -513,7 +520,7 @@ Response HttpFetcher::fetch(const Request& request, const Validators& validators
 
     if (!transient) {
       if (a.code != CURLE_OK) return Response::failure(failure(a.error, ""));
-      clean_response_headers(t.response, hop, options.decompress);
+      clean_response_headers(t, hop, options.decompress);
       return std::move(t.response);
     }
     const auto time_left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
@@ -525,7 +532,7 @@ Response HttpFetcher::fetch(const Request& request, const Validators& validators
       const std::string why = deadline_hit ? std::string() : stop_reason(decision);
       if (a.code != CURLE_OK) return Response::failure(failure(a.error, why));
       // The origin's own failure answer is returned as it is, with what happened in `error`.
-      clean_response_headers(t.response, hop, options.decompress);
+      clean_response_headers(t, hop, options.decompress);
       t.response.error = failure("origin answered " + std::to_string(t.response.status_code), why);
       return std::move(t.response);
     }
@@ -533,4 +540,5 @@ Response HttpFetcher::fetch(const Request& request, const Validators& validators
   }
 }
 
+}  // namespace
 }  // namespace cachedata
