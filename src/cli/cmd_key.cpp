@@ -1,5 +1,5 @@
-// cachedata key generate: prints a new random data key as hex, for local use (a key file or
-// CACHE_DATA_SECURE_DATA_KEY). From OpenSSL's CSPRNG; nothing is stored.
+// cachedata key generate (key ensure: cmd_key_ensure.cpp): prints a new random data key as hex, for
+// local use (a key file or CACHE_DATA_SECURE_DATA_KEY). From OpenSSL's CSPRNG; nothing is stored.
 #include <cstdio>
 
 #include "cli/cli_common.hpp"
@@ -34,6 +34,7 @@ void register_key(CLI::App& app) {
   CLI::App* generate = key->add_subcommand("generate", "Print a new random key as hex");
   generate->add_option("--bits", *bits, "key size in bits")->capture_default_str();
   generate->callback([bits] { throw CLI::RuntimeError(run_generate(*bits)); });
+  register_key_ensure(*key);
 }
 
 }  // namespace cachedata::cli

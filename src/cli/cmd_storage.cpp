@@ -62,11 +62,14 @@ Result<std::optional<StorageConfig>> read_config(const StackOptions& options) {
 }  // namespace storage
 
 void register_storage(CLI::App& app) {
-  CLI::App* storage = app.add_subcommand(
-      "storage", "Configure and deploy the shared store (infra/template-storage-cache-data.yml)");
+  CLI::App* storage = app.add_subcommand("storage",
+                                         "Configure, deploy, provision and check the shared store "
+                                         "(infra/template-storage-cache-data.yml)");
   storage->require_subcommand(1);
   storage::register_config(*storage);
   storage::register_deploy(*storage);
+  storage::register_provision(*storage);
+  storage::register_status(*storage);
 }
 
 }  // namespace cachedata::cli

@@ -9,10 +9,18 @@ target_sources(cachedata_cli PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/cmd_storage.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cmd_storage_config.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cmd_storage_deploy.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_storage_provision.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_storage_status.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cmd_key.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_key_ensure.cpp
   ${CMAKE_CURRENT_LIST_DIR}/storage_params.cpp
   ${CMAKE_CURRENT_LIST_DIR}/storage_process.cpp
   ${CMAKE_CURRENT_LIST_DIR}/storage_samconfig.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/storage_report.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/storage_target.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/storage_table.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/storage_bucket.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/storage_s3_settings.cpp
 )
 # `storage config` finds the storage template beside an installed binary (share/cachedata/), else
 # in the source tree.

@@ -14,11 +14,15 @@ namespace cachedata::cli {
 
 void register_storage(CLI::App& app);
 void register_key(CLI::App& app);
+// `key ensure`, registered by register_key.
+void register_key_ensure(CLI::App& key);
 
 namespace storage {
 
 void register_config(CLI::App& storage);
 void register_deploy(CLI::App& storage);
+void register_provision(CLI::App& storage);
+void register_status(CLI::App& storage);
 
 // Options every storage subcommand takes.
 struct StackOptions {
