@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cachedata/aws_options.hpp"
 #include "cachedata/data_key.hpp"
 #include "cachedata/status.hpp"
 
@@ -28,10 +29,20 @@ struct Config {
     kLocal,       // the embedded store (SQLite + files) in `store_dir` — the default
     kMemoryOnly,  // the in-memory tier alone: no store, no key needed
     kCustom,      // `custom_store`
+    kAws,         // the shared store: `dynamodb_table` (+ `s3_bucket` for large entries)
   };
   StoreKind store = StoreKind::kLocal;
   std::string store_dir;  // empty: $XDG_CACHE_HOME/cachedata or ~/.cache/cachedata
   std::shared_ptr<Store> custom_store;
+
+  // The shared store of the storage stack (CACHE_DATA_DYNAMO_DB_TABLE, CACHE_DATA_S3_BUCKET):
+  // small entries in the table, bodies that would make an item larger than
+  // `aws_inline_max_bytes` in the bucket under cache/ (docs/FORMAT.md, "Shared store").
+  std::string dynamodb_table;
+  std::string s3_bucket;
+  uint64_t aws_inline_max_bytes = 10 * 1000;
+  // Region, endpoints, credentials, timeouts; empty fields: as the AWS SDKs decide.
+  AwsOptions aws;
 
   // Data keys: the first seals new entries; the others (previous keys after a rotation) still
   // open and find entries written under them. Empty with the local store: `key_file`, else

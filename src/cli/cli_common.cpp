@@ -3,6 +3,8 @@
 #include <date/date.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
 #include "store/open_store.hpp"
 
@@ -10,16 +12,67 @@ namespace cachedata::cli {
 
 void add_store_options(CLI::App* command, StoreOptions& options, bool with_key) {
   command->add_option("--store", options.store,
-                      "store directory, or 'memory' for the memory tier alone "
-                      "(default: $CACHE_DATA_STORE_DIR or ~/.cache/cachedata)");
+                      "store directory, 'memory' for the memory tier alone, or the shared store "
+                      "'aws:table=NAME[,bucket=NAME][,region=R][,endpoint=URL]"
+                      "[,dynamodb-endpoint=URL][,s3-endpoint=URL][,inline-max=BYTES]' "
+                      "(default: $CACHE_DATA_DYNAMO_DB_TABLE's shared store, else "
+                      "$CACHE_DATA_STORE_DIR or ~/.cache/cachedata)");
   if (with_key) {
     command->add_option("--key-file", options.key_file,
                         "file holding the data key as 64 hex characters "
                         "(default: $CACHE_DATA_SECURE_DATA_KEY, else <store>/data.key)");
+    command->add_option("--key-param", options.key_param,
+                        "SSM SecureString parameter holding the data key "
+                        "(default: $CACHE_DATA_SECURE_DATA_KEY_PARAM)");
     command->add_option("--instance", options.instance,
                         "instance id that isolates this instance's entries "
                         "(default: $CACHE_DATA_INSTANCE_ID or 'default')");
   }
+}
+
+Status apply_aws_store_uri(std::string_view uri, Config& config) {
+  config.store = Config::StoreKind::kAws;
+  std::string_view rest = uri.substr(4);  // after "aws:"
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    size_t eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0 || eq + 1 == item.size()) {
+      return Status::invalid_argument("--store: '" + std::string(item) +
+                                      "' is not of the form name=value");
+    }
+    std::string_view name = item.substr(0, eq);
+    std::string value(item.substr(eq + 1));
+    if (name == "table") {
+      config.dynamodb_table = value;
+    } else if (name == "bucket") {
+      config.s3_bucket = value;
+    } else if (name == "region") {
+      config.aws.region = value;
+    } else if (name == "endpoint") {
+      config.aws.endpoint_url = value;
+    } else if (name == "dynamodb-endpoint") {
+      config.aws.dynamodb_endpoint = value;
+    } else if (name == "s3-endpoint") {
+      config.aws.s3_endpoint = value;
+    } else if (name == "inline-max") {
+      char* end = nullptr;
+      unsigned long long n = std::strtoull(value.c_str(), &end, 10);
+      if (end == value.c_str() || *end != '\0') {
+        return Status::invalid_argument("--store: inline-max=" + value + " is not a number");
+      }
+      config.aws_inline_max_bytes = n;
+    } else {
+      return Status::invalid_argument(
+          "--store: unknown setting '" + std::string(name) +
+          "' (table, bucket, region, endpoint, dynamodb-endpoint, s3-endpoint, inline-max)");
+    }
+  }
+  if (config.dynamodb_table.empty()) {
+    return Status::invalid_argument("--store " + std::string(uri) + ": table=NAME is required");
+  }
+  return Status::ok();
 }
 
 Result<Config> make_config(const StoreOptions& options) {
@@ -27,6 +80,8 @@ Result<Config> make_config(const StoreOptions& options) {
   if (!config) return config;
   if (options.store == "memory") {
     config->store = Config::StoreKind::kMemoryOnly;
+  } else if (options.store.rfind("aws:", 0) == 0) {
+    if (Status s = apply_aws_store_uri(options.store, *config); !s) return s;
   } else if (!options.store.empty()) {
     config->store = Config::StoreKind::kLocal;
     config->store_dir = options.store;
@@ -35,7 +90,12 @@ Result<Config> make_config(const StoreOptions& options) {
     config->keys.clear();
     config->key_file = options.key_file;
   }
+  if (!options.key_param.empty()) {
+    config->keys.clear();
+    config->data_key_param = options.key_param;
+  }
   if (!options.instance.empty()) config->instance_id = options.instance;
+  if (Status s = config->validate(); !s) return s;
   return config;
 }
 

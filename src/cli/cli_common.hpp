@@ -12,9 +12,10 @@
 namespace cachedata::cli {
 
 struct StoreOptions {
-  std::string store;     // a directory, "memory", or empty (CACHE_DATA_* / default dir)
-  std::string key_file;  // overrides CACHE_DATA_SECURE_DATA_KEY
-  std::string instance;  // overrides CACHE_DATA_INSTANCE_ID
+  std::string store;  // a directory, "memory", or empty (CACHE_DATA_* / default dir)
+  std::string key_file;
+  std::string key_param;  // overrides CACHE_DATA_SECURE_DATA_KEY
+  std::string instance;   // overrides CACHE_DATA_INSTANCE_ID
 };
 
 void add_store_options(CLI::App* command, StoreOptions& options, bool with_key);

@@ -11,7 +11,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
+#include "aws/ssm_data_key.hpp"
 #include "core/background_refresher.hpp"
 #include "core/entry.hpp"
 #include "core/envelope.hpp"
@@ -48,7 +50,13 @@ struct Counters {
 struct Cache::Impl {
   Config config;
   core::Logger logger;
-  std::unique_ptr<crypto::Keyring> keyring;
+  // The keys in use: replaced as a whole when the SSM parameter's key changes (a rotation), so a
+  // get works with one consistent snapshot.
+  std::shared_ptr<const crypto::Keyring> keyring_;
+  std::vector<DataKey> key_list;  // keyring_'s keys, current first
+  std::mutex keyring_mu;
+  std::unique_ptr<aws::SsmDataKeyProvider> ssm_key;
+  std::atomic<uint64_t> ssm_generation{0};
   std::shared_ptr<Store> store;
   std::unique_ptr<core::MemoryTier> memory;
   Counters counters;
@@ -60,6 +68,29 @@ struct Cache::Impl {
   Impl(Config c) : config(std::move(c)), logger(config.log_level, config.log_sink) {}
 
   Clock::time_point now() const { return config.clock ? config.clock() : Clock::now(); }
+
+  std::shared_ptr<const crypto::Keyring> keyring() {
+    if (ssm_key && ssm_key->generation() != ssm_generation.load(std::memory_order_acquire)) {
+      rotate_to_ssm_key();
+    }
+    std::lock_guard lock(keyring_mu);
+    return keyring_;
+  }
+
+  // The parameter holds a new key: it seals from now on; the ones before it still open what
+  // they sealed (at most kKeptKeys in all, the oldest dropped).
+  void rotate_to_ssm_key() {
+    static constexpr size_t kKeptKeys = 4;
+    std::lock_guard lock(keyring_mu);
+    const uint64_t generation = ssm_key->generation();
+    if (generation == ssm_generation.load()) return;
+    key_list.insert(key_list.begin(), ssm_key->current());
+    if (key_list.size() > kKeptKeys) key_list.erase(key_list.begin() + kKeptKeys, key_list.end());
+    keyring_ = std::make_shared<const crypto::Keyring>(key_list, config.instance_id);
+    ssm_generation.store(generation, std::memory_order_release);
+    logger.log(LogLevel::kInfo, "data key rotated (parameter " + ssm_key->parameter() + ")");
+  }
+
   int64_t purge_at(int64_t expires) const { return core::purge_time(expires, config.purge_window); }
   void count(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
 };
@@ -104,6 +135,7 @@ struct GetFlow {
   const Fetcher& fetcher;
   bool in_background = false;  // a stale-while-revalidate refresh: never serves stale itself
   Clock::time_point started = Clock::now();
+  std::shared_ptr<const crypto::Keyring> keys = c.keyring();
   Clock::time_point now{};
   std::string primary_id{};  // the request's id under the profile's key headers
   std::string id{};          // where the answer lives: primary_id, or its Vary variant
@@ -153,7 +185,7 @@ struct GetFlow {
     }
     if (!record->has_value()) return std::nullopt;
     StoredRecord& stored = **record;
-    auto opened = core::open_entry(stored.head, std::move(stored.body), under_id, *c.keyring);
+    auto opened = core::open_entry(stored.head, std::move(stored.body), under_id, *keys);
     if (!opened) {
       // Altered, truncated, moved, torn between two writes or sealed under a key we do not
       // hold: never served.
@@ -188,7 +220,7 @@ struct GetFlow {
                                [&](const std::string& k) { return iequals(k, name); });
       if (!keyed) varied.key_headers.push_back(name);
     }
-    return core::request_id(c.keyring->current().id_mac, varied, request);
+    return core::request_id(keys->current().id_mac, varied, request);
   }
 
   // Vary names that are not in the id already; empty when every request header is keyed.
@@ -207,9 +239,9 @@ struct GetFlow {
     std::optional<Found> found = lookup_at(id);
     if (!found) {
       // After a key rotation, entries written under a previous key live under that key's id.
-      const auto& keys = c.keyring->all();
-      for (size_t i = 1; i < keys.size() && !found; ++i) {
-        auto old_id = core::request_id(keys[i]->id_mac, profile, request);
+      const auto& all_keys = keys->all();
+      for (size_t i = 1; i < all_keys.size() && !found; ++i) {
+        auto old_id = core::request_id(all_keys[i]->id_mac, profile, request);
         if (!old_id) break;
         found = lookup_store(*old_id);
       }
@@ -230,8 +262,7 @@ struct GetFlow {
   void write(const std::shared_ptr<Entry>& entry, int64_t expires, const std::string& at_id) {
     if (c.store) {
       // Sealing first also sets the entry's body reference, which a later 304 refresh reuses.
-      core::SealedEntry sealed =
-          core::seal_entry(*entry, at_id, c.keyring->current(), profile.encrypt);
+      core::SealedEntry sealed = core::seal_entry(*entry, at_id, keys->current(), profile.encrypt);
       StoredRecord record{at_id, expires, c.purge_at(expires), std::move(sealed.head),
                           std::move(sealed.body)};
       if (Status s = c.store->put(record); !s) log_store_error("write", s);
@@ -285,7 +316,7 @@ struct GetFlow {
         write(refreshed, expires, id);  // found under a previous key: move it
         return;
       }
-      std::string head = core::seal_head(*refreshed, id, c.keyring->current(), profile.encrypt);
+      std::string head = core::seal_head(*refreshed, id, keys->current(), profile.encrypt);
       Status s = c.store->replace_head(id, head, expires, c.purge_at(expires));
       if (s.code() == Status::Code::kNotFound) {
         write(refreshed, expires, id);  // the store lost it meanwhile: put it back whole
@@ -349,7 +380,7 @@ struct GetFlow {
   GetResult run() {
     c.count(c.counters.gets);
     now = c.now();
-    auto computed = core::request_id(c.keyring->current().id_mac, profile, request);
+    auto computed = core::request_id(keys->current().id_mac, profile, request);
     if (!computed) return fail_early(computed.status());
     primary_id = std::move(computed).value();
     id = primary_id;
@@ -500,6 +531,17 @@ Result<std::unique_ptr<Cache>> Cache::open(Config config) {
   impl->store = std::move(store).value();
 
   std::vector<DataKey> keys = cfg.keys;
+  if (!cfg.data_key_param.empty()) {
+    // The key in SSM Parameter Store (production); re-read in the background.
+    auto provider = aws::open_ssm_data_key(
+        cfg.data_key_param,
+        std::chrono::duration_cast<std::chrono::milliseconds>(cfg.data_key_refresh_interval),
+        cfg.aws);
+    if (!provider) return provider.status();
+    impl->ssm_key = std::move(provider).value();
+    impl->ssm_generation = impl->ssm_key->generation();
+    keys.insert(keys.begin(), impl->ssm_key->current());
+  }
   if (!cfg.key_file.empty()) {
     auto key = DataKey::from_file(cfg.key_file);
     if (!key) return key.status();
@@ -521,11 +563,13 @@ Result<std::unique_ptr<Cache>> Cache::open(Config config) {
       keys.push_back(std::move(loaded->key));
     } else {
       return Status::invalid_argument(
-          "no data key configured (config.keys, config.key_file or CACHE_DATA_SECURE_DATA_KEY)");
+          "no data key configured (config.keys, config.key_file, config.data_key_param, "
+          "CACHE_DATA_SECURE_DATA_KEY or CACHE_DATA_SECURE_DATA_KEY_PARAM)");
     }
   }
   keys.insert(keys.end(), cfg.previous_keys.begin(), cfg.previous_keys.end());
-  impl->keyring = std::make_unique<crypto::Keyring>(keys, cfg.instance_id);
+  impl->keyring_ = std::make_shared<const crypto::Keyring>(keys, cfg.instance_id);
+  impl->key_list = std::move(keys);
   if (cfg.memory_max_bytes > 0)
     impl->memory = std::make_unique<core::MemoryTier>(cfg.memory_max_bytes);
   return std::unique_ptr<Cache>(new Cache(std::move(impl)));
@@ -545,12 +589,13 @@ GetResult Cache::get(const Profile& profile, const Request& request, const Fetch
 }
 
 Result<std::string> Cache::id_of(const Profile& profile, const Request& request) const {
-  return core::request_id(impl_->keyring->current().id_mac, profile, request);
+  return core::request_id(impl_->keyring()->current().id_mac, profile, request);
 }
 
 Status Cache::purge(const Profile& profile, const Request& request) {
   Status result = Status::ok();
-  for (const auto& key : impl_->keyring->all()) {
+  auto keyring = impl_->keyring();
+  for (const auto& key : keyring->all()) {
     auto id = core::request_id(key->id_mac, profile, request);
     if (!id) return id.status();
     if (impl_->memory) impl_->memory->erase(*id);

@@ -76,9 +76,19 @@ Result<Config> Config::from_env(const Lookup& lookup) {
       c.store = StoreKind::kLocal;
     else if (*v == "memory")
       c.store = StoreKind::kMemoryOnly;
+    else if (*v == "aws")
+      c.store = StoreKind::kAws;
     else
-      return bad_value("CACHE_DATA_STORE", *v, "a store kind (local or memory)");
+      return bad_value("CACHE_DATA_STORE", *v, "a store kind (local, memory or aws)");
   }
+  // The names the storage stack's application templates set: their presence selects the shared
+  // store unless CACHE_DATA_STORE says otherwise.
+  if (auto v = get("CACHE_DATA_DYNAMO_DB_TABLE")) {
+    c.dynamodb_table = std::string(*v);
+    if (!get("CACHE_DATA_STORE")) c.store = StoreKind::kAws;
+  }
+  if (auto v = get("CACHE_DATA_S3_BUCKET")) c.s3_bucket = std::string(*v);
+
   if (auto v = get("CACHE_DATA_STORE_DIR")) c.store_dir = std::string(*v);
   if (auto v = get("CACHE_DATA_SECURE_DATA_KEY")) {
     auto key = DataKey::from_hex(*v);
@@ -112,7 +122,8 @@ Result<Config> Config::from_env(const Lookup& lookup) {
   };
   for (SizeVar s : {SizeVar{"CACHE_DATA_MEMORY_MAX_BYTES", &c.memory_max_bytes},
                     SizeVar{"CACHE_DATA_LOCAL_MAX_BYTES", &c.local_max_bytes},
-                    SizeVar{"CACHE_DATA_LOCAL_INLINE_MAX_BYTES", &c.local_inline_max_bytes}}) {
+                    SizeVar{"CACHE_DATA_LOCAL_INLINE_MAX_BYTES", &c.local_inline_max_bytes},
+                    SizeVar{"CACHE_DATA_DYNAMO_DB_INLINE_MAX_BYTES", &c.aws_inline_max_bytes}}) {
     if (auto v = get(s.name)) {
       auto bytes = parse_byte_size(*v);
       if (!bytes) return bad_value(s.name, *v, "a byte size (e.g. 67108864 or 64M)");
@@ -150,6 +161,10 @@ Status Config::validate() const {
     return Status::invalid_argument("config.custom_store must be set when store is kCustom");
   }
   if (instance_id.empty()) return Status::invalid_argument("config.instance_id must not be empty");
+  if (store == StoreKind::kAws && dynamodb_table.empty()) {
+    return Status::invalid_argument(
+        "config.dynamodb_table must be set for the shared store (CACHE_DATA_DYNAMO_DB_TABLE)");
+  }
   if (purge_window.count() < 0) {
     return Status::invalid_argument("config.purge_window must not be negative, got " +
                                     std::to_string(purge_window.count()));

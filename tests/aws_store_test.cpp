@@ -1,0 +1,303 @@
+// The shared store (src/store/aws_store.*) against the real local servers: DynamoDB Local (AWS's
+// own emulator) and s3rver, started by scripts/test-servers.sh. Where an entry lands (item or
+// item + S3 object), the 400 KB guard, a deleted or tampered object (a miss, never an error),
+// client-side expiry, head replacement without touching the object, isolation between
+// applications and instances sharing one table and bucket, a store that stops answering, and
+// DynamoDB Local's TTL really deleting an item past purge_ts.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "aws/dynamodb_client.hpp"
+#include "aws/s3_client.hpp"
+#include "cachedata/cache.hpp"
+#include "store/aws_store.hpp"
+#include "support/aws_test_servers.hpp"
+#include "support/aws_test_support.hpp"
+#include "support/test_support.hpp"
+
+namespace cachedata {
+namespace {
+
+using aws::Json;
+using testing::AwsTestServer;
+using testing::local_config;
+using testing::unique_name;
+namespace attr = aws::attr;
+
+std::string id_for(int n) {
+  std::string id = std::to_string(n);
+  return std::string(64 - id.size(), 'a') + id;
+}
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class AwsStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kDynamoDb, dynamodb_endpoint);
+    CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kS3, s3_endpoint);
+    ddb = std::make_shared<aws::DynamoDbClient>(
+        local_config(aws::Service::kDynamoDb, dynamodb_endpoint));
+    s3 = std::make_shared<aws::S3Client>(local_config(aws::Service::kS3, s3_endpoint));
+    table = unique_name("cachedata-store");
+    bucket = unique_name("cachedata-store");
+    aws::TableSpec spec;
+    spec.name = table;
+    spec.hash_key = "id_hash";
+    ASSERT_TRUE(ddb->create_table(spec));
+    ASSERT_TRUE(ddb->wait_until_active(table, std::chrono::seconds(20)));
+    ASSERT_TRUE(s3->create_bucket(bucket));
+    store_options.table = table;
+    store_options.bucket = bucket;
+    store = store::open_aws_store(store_options, ddb, s3).value();
+    ready = true;
+  }
+
+  StoredRecord record(int n, std::string body, int64_t expires_in = 300) {
+    StoredRecord r;
+    r.id = id_for(n);
+    r.expires = unix_now() + expires_in;
+    r.purge_at = r.expires + 3600;
+    r.head = "head of " + std::to_string(n);
+    r.body = std::move(body);
+    return r;
+  }
+
+  Json item_by_id(const std::string& id) {
+    auto got = ddb->get_item(table, Json{{"id_hash", attr::S(id)}});
+    return got && got->has_value() ? **got : Json();
+  }
+  Json item(int n) { return item_by_id(id_for(n)); }
+
+  // A Cache on this table and bucket, as an application instance configures it.
+  std::unique_ptr<Cache> cache_with(const DataKey& key, const std::string& instance) {
+    Config config;
+    config.store = Config::StoreKind::kCustom;
+    config.custom_store =
+        std::shared_ptr<Store>(store::open_aws_store(store_options, ddb, s3).value());
+    config.keys = {key};
+    config.instance_id = instance;
+    config.memory_max_bytes = 0;  // every get reads the shared store
+    config.log_level = LogLevel::kOff;
+    return Cache::open(config).value();
+  }
+
+  bool ready = false;
+  std::shared_ptr<aws::DynamoDbClient> ddb;
+  std::shared_ptr<aws::S3Client> s3;
+  std::string table, bucket;
+  store::AwsStoreOptions store_options;
+  std::unique_ptr<Store> store;
+};
+
+TEST_F(AwsStoreTest, SmallEntryLandsInDynamoDbOnly) {
+  ASSERT_TRUE(store->put(record(1, "small body")));
+  Json stored = item(1);
+  EXPECT_EQ(attr::get_b(stored, "body"), "small body");
+  EXPECT_EQ(attr::get_b(stored, "head"), "head of 1");
+  EXPECT_FALSE(attr::get_s(stored, "s3_key").has_value());
+  EXPECT_TRUE(attr::get_n(stored, "expires").has_value());
+  EXPECT_EQ(*attr::get_n(stored, "purge_ts"), *attr::get_n(stored, "expires") + 3600);
+  EXPECT_EQ(s3->head_object(bucket, "cache/" + id_for(1)).status().code(), Status::Code::kNotFound);
+  auto got = store->get(id_for(1));
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->body, "small body");
+  EXPECT_EQ((*got)->head, "head of 1");
+}
+
+TEST_F(AwsStoreTest, LargeEntryGoesToS3WithAPointer) {
+  std::string body(50'000, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7);
+  ASSERT_TRUE(store->put(record(2, body)));
+  Json stored = item(2);
+  EXPECT_FALSE(attr::get_b(stored, "body").has_value());
+  EXPECT_EQ(attr::get_s(stored, "s3_key"), "cache/" + id_for(2));
+  EXPECT_EQ(attr::get_n(stored, "body_size"), 50'000);
+  EXPECT_EQ(attr::get_s(stored, "body_sha256")->size(), 64u);
+  auto object = s3->get_object(bucket, "cache/" + id_for(2));
+  ASSERT_TRUE(object) << object.status().to_string();
+  EXPECT_EQ(object->body, body);
+  auto got = store->get(id_for(2));
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->body, body);
+}
+
+TEST_F(AwsStoreTest, HeadThatWouldExceedTheItemLimitIsTooLarge) {
+  StoredRecord r = record(3, "body");
+  r.head = std::string(410 * 1024, 'h');
+  EXPECT_EQ(store->put(r).code(), Status::Code::kTooLarge);
+  EXPECT_FALSE(ddb->get_item(table, Json{{"id_hash", attr::S(id_for(3))}})->has_value());
+  store::AwsStoreOptions too_big = store_options;
+  too_big.inline_max_bytes = 500 * 1024;
+  EXPECT_EQ(store::open_aws_store(too_big, ddb, s3).status().code(),
+            Status::Code::kInvalidArgument);
+}
+
+TEST_F(AwsStoreTest, DeletedS3ObjectIsAMissNotAnError) {
+  ASSERT_TRUE(store->put(record(4, std::string(20'000, 'x'))));
+  ASSERT_TRUE(s3->delete_object(bucket, "cache/" + id_for(4)));
+  auto got = store->get(id_for(4));
+  ASSERT_TRUE(got) << got.status().to_string();
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_F(AwsStoreTest, TamperedS3ObjectIsAMiss) {
+  ASSERT_TRUE(store->put(record(5, std::string(20'000, 'x'))));
+  ASSERT_TRUE(s3->put_object(bucket, "cache/" + id_for(5), std::string(20'000, 'y')));
+  auto got = store->get(id_for(5));
+  ASSERT_TRUE(got) << got.status().to_string();
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_F(AwsStoreTest, EntryPastPurgeTimeIsAMissBeforeTtlDeletesIt) {
+  StoredRecord r = record(6, "body", -7200);  // expired 2 h ago, purge time 1 h ago
+  ASSERT_TRUE(store->put(r));
+  EXPECT_TRUE(ddb->get_item(table, Json{{"id_hash", attr::S(id_for(6))}})->has_value());
+  EXPECT_FALSE(store->get(id_for(6))->has_value());
+  EXPECT_EQ(store->touch(id_for(6), unix_now() + 60, unix_now() + 120).code(),
+            Status::Code::kNotFound);
+}
+
+TEST_F(AwsStoreTest, ReplaceHeadKeepsTheS3ObjectAndTouchKeepsTheHead) {
+  ASSERT_TRUE(store->put(record(7, std::string(30'000, 'b'))));
+  const std::string etag = s3->head_object(bucket, "cache/" + id_for(7))->etag;
+  const int64_t later = unix_now() + 900;
+  ASSERT_TRUE(store->replace_head(id_for(7), "new head", later, later + 3600));
+  auto got = store->get(id_for(7));
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->head, "new head");
+  EXPECT_EQ((*got)->body, std::string(30'000, 'b'));
+  EXPECT_EQ((*got)->expires, later);
+  EXPECT_EQ(s3->head_object(bucket, "cache/" + id_for(7))->etag, etag);
+  ASSERT_TRUE(store->touch(id_for(7), later + 10, later + 3610));
+  EXPECT_EQ((*store->get(id_for(7)))->head, "new head");
+  EXPECT_EQ(store->replace_head(id_for(99), "h", later, later).code(), Status::Code::kNotFound);
+}
+
+TEST_F(AwsStoreTest, EraseRemovesItemAndObjectAndClearIsRefused) {
+  ASSERT_TRUE(store->put(record(8, std::string(30'000, 'e'))));
+  ASSERT_TRUE(store->erase(id_for(8)));
+  EXPECT_FALSE(store->get(id_for(8))->has_value());
+  EXPECT_EQ(s3->head_object(bucket, "cache/" + id_for(8)).status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(store->clear().status().code(), Status::Code::kInvalidArgument);
+}
+
+TEST_F(AwsStoreTest, ListAndStatsSeeTheTable) {
+  ASSERT_TRUE(store->put(record(9, "a")));
+  ASSERT_TRUE(store->put(record(10, std::string(20'000, 'z'))));
+  auto listed = store->list(10);
+  ASSERT_TRUE(listed) << listed.status().to_string();
+  EXPECT_EQ(listed->size(), 2u);
+  auto stats = store->stats(unix_now());
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->entries, 2u);
+  EXPECT_GT(stats->bytes, 20'000u);
+}
+
+// Two applications (different keys) and two instances of one (same key, other instance id) on
+// one table and bucket: none reads another's entry, even when an item is copied under its id.
+TEST_F(AwsStoreTest, ApplicationsAndInstancesSharingOneTableNeverReadEachOther) {
+  const DataKey app_a = DataKey::generate();
+  const DataKey app_b = DataKey::generate();
+  auto a_prod = cache_with(app_a, "prod");
+  auto a_test = cache_with(app_a, "test");
+  auto b_prod = cache_with(app_b, "prod");
+  testing::CountingFetcher origin;
+  origin.respond = [&](const Request&, const Validators&) {
+    return testing::ok_response("answer " + std::to_string(origin.calls.load()));
+  };
+  Profile profile;
+  const Request request = Request::get("https://api.example.com/v1/shared?large=1");
+  EXPECT_EQ(a_prod->get(profile, request, origin.fetcher()).source_name(), "original");
+  EXPECT_EQ(a_prod->get(profile, request, origin.fetcher()).source_name(), "cache");
+  EXPECT_EQ(a_test->get(profile, request, origin.fetcher()).source_name(), "original");
+  EXPECT_EQ(b_prod->get(profile, request, origin.fetcher()).source_name(), "original");
+  EXPECT_EQ(origin.calls, 3);
+  // Someone with write access to the table copies A's item under B's id: B never serves it.
+  const std::string a_id = a_prod->id_of(profile, request).value();
+  const std::string b_id = b_prod->id_of(profile, request).value();
+  Json copied = item_by_id(a_id);
+  copied["id_hash"] = attr::S(b_id);
+  ASSERT_TRUE(ddb->put_item(table, copied));
+  GetResult b_again = b_prod->get(profile, request, origin.fetcher());
+  EXPECT_EQ(b_again.source_name(), "original");
+  EXPECT_EQ(b_prod->stats().corrupt_entries, 1u);
+}
+
+// A socket that accepts connections and never answers: a store that has stopped responding.
+class BlackHole {
+ public:
+  BlackHole() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd_, 64) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ADD_FAILURE() << "cannot listen on 127.0.0.1";
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~BlackHole() { ::close(fd_); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST_F(AwsStoreTest, StoreThatStopsAnsweringStillReturnsTheOriginAnswerWithinItsDeadline) {
+  BlackHole hole;
+  aws::ClientConfig dead = local_config(aws::Service::kDynamoDb, hole.url());
+  dead.transport.timeout = std::chrono::milliseconds(400);
+  dead.transport.max_attempts = 2;
+  Config config;
+  config.store = Config::StoreKind::kCustom;
+  config.custom_store = std::shared_ptr<Store>(
+      store::open_aws_store(store_options, std::make_shared<aws::DynamoDbClient>(dead), s3)
+          .value());
+  config.keys = {DataKey::generate()};
+  config.memory_max_bytes = 0;
+  config.log_level = LogLevel::kOff;
+  auto cache = Cache::open(config).value();
+  testing::CountingFetcher origin;
+  origin.respond = [](const Request&, const Validators&) {
+    return testing::ok_response("from the origin");
+  };
+  GetResult r = cache->get(Profile{}, Request::get("https://api.example.com/x"), origin.fetcher());
+  EXPECT_EQ(r.source_name(), "original");
+  EXPECT_EQ(r.body(), "from the origin");
+  // One read and one write, each bounded by the 400 ms deadline (+ slack for a busy machine).
+  EXPECT_LT(r.elapsed(), std::chrono::milliseconds(2500));
+  EXPECT_EQ(cache->stats().store_read_errors, 1u);
+  EXPECT_EQ(cache->stats().store_write_errors, 1u);
+}
+
+// DynamoDB Local runs TTL deletions like DynamoDB (only faster): an item past purge_ts goes.
+TEST_F(AwsStoreTest, DynamoDbLocalTtlDeletesAnItemPastPurgeTs) {
+  ASSERT_TRUE(ddb->update_time_to_live(table, "purge_ts", true));
+  StoredRecord r = record(11, "body", -7200);
+  ASSERT_TRUE(store->put(r));
+  ASSERT_FALSE(item(11).is_null());
+  bool gone = false;
+  for (int i = 0; i < 120 && !gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    gone = item(11).is_null();
+  }
+  EXPECT_TRUE(gone) << "DynamoDB Local kept an item 60 s past its purge_ts";
+}
+
+}  // namespace
+}  // namespace cachedata
