@@ -32,7 +32,10 @@ uint64_t base64_decoded_size(const std::string& b64) {
 
 uint64_t attribute_value_size(const Json& value) {
   if (!value.is_object() || value.empty()) return 0;
-  const auto& [type, v] = *value.items().begin();
+  // An attribute value is a one-member object: {"TYPE": value}.
+  const auto first = value.begin();
+  const std::string& type = first.key();
+  const Json& v = first.value();
   if (type == "S" && v.is_string()) return v.get_ref<const std::string&>().size();
   if (type == "B" && v.is_string()) return base64_decoded_size(v.get_ref<const std::string&>());
   if (type == "N" && v.is_string()) {
