@@ -106,6 +106,14 @@ TEST(AwsS3, TwentyMegabyteRoundTripIntoOneReservedBuffer) {
   EXPECT_TRUE(got->body == body);
   // Reserved once to the Content-Length: no regrowth (which would copy the payload).
   EXPECT_EQ(got->body.capacity(), body.size());
+  EXPECT_FALSE(got->sha256.has_value());
+  // Hashed while received, chunk by chunk: the same digest as hashing the whole body.
+  GetObjectOptions hashed;
+  hashed.sha256 = true;
+  auto again = s3.get_object(bucket, "cache/big", hashed);
+  ASSERT_TRUE(again) << again.status().to_string();
+  ASSERT_TRUE(again->sha256.has_value());
+  EXPECT_EQ(*again->sha256, crypto::sha256(body));
   ASSERT_TRUE(s3.delete_object(bucket, "cache/big"));
   s3.delete_bucket(bucket);
 }

@@ -93,6 +93,14 @@ TEST(AwsBase64, RoundTripsEveryByteAndRejectsJunk) {
     EXPECT_EQ(*back, all.substr(0, n));
   }
   EXPECT_EQ(*base64_decode(base64_encode(all)), all);
+  EXPECT_EQ(base64_decode(""), "");
+  EXPECT_EQ(base64_decode("Zg=="), "f");
+  EXPECT_EQ(base64_decode("Zm8="), "fo");
+  // Padding only at the end of the last quad; '=' anywhere else, or junk, is refused.
+  for (const char* bad : {"Zg=", "====", "Z===", "Zg=a", "Z=g=", "Zg==Zm9v", "Zm9v=Zm9", "Zm9\n",
+                          "Zm 9", "Zm9v\xff\xff\xff\xff", "-_-_"}) {
+    EXPECT_FALSE(base64_decode(bad).has_value()) << bad;
+  }
   EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
   EXPECT_EQ(base64_encode("fo"), "Zm8=");
   EXPECT_FALSE(base64_decode("Zm8"));
@@ -189,6 +197,36 @@ TEST(AwsTransport, S3SlowDownThenSuccessHonoursRetryAfter) {
   ASSERT_TRUE(o) << o.status().to_string();
   EXPECT_EQ(o->body, "payload");
   EXPECT_EQ(hits.load(), 2);
+}
+
+// The body hashed as it arrives is the final answer's: an error answer before a retry (its
+// own body) does not leak into the digest.
+TEST(AwsTransport, S3BodyHashedAsItArrivesCoversOnlyTheFinalAnswer) {
+  LocalHttpServer server;
+  std::atomic<int> hits{0};
+  const std::string payload(3 << 20, 'p');  // many chunks
+  server.server().Get(R"(/b/(.*))", [&](const httplib::Request&, httplib::Response& res) {
+    if (++hits == 1) {
+      res.set_header("Retry-After", "0");
+      xml_error(res, 503, "SlowDown");
+      return;
+    }
+    res.set_content(payload, "application/octet-stream");
+  });
+  server.start(2);
+  S3Client s3(local_config(Service::kS3, server.url()));
+  GetObjectOptions options;
+  options.sha256 = true;
+  auto o = s3.get_object("b", "k", options);
+  ASSERT_TRUE(o) << o.status().to_string();
+  EXPECT_EQ(o->body, payload);
+  ASSERT_TRUE(o->sha256.has_value());
+  EXPECT_EQ(*o->sha256, crypto::sha256(payload));
+  EXPECT_EQ(hits.load(), 2);
+  // Not asked: not computed.
+  auto plain = s3.get_object("b", "k");
+  ASSERT_TRUE(plain) << plain.status().to_string();
+  EXPECT_FALSE(plain->sha256.has_value());
 }
 
 TEST(AwsTransport, ClientErrorsAreNotRetriedAndNameCodeMessageAndRequestId) {

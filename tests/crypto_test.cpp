@@ -1,5 +1,6 @@
 // The primitives against published test vectors: HMAC-SHA-256 (RFC 4231), HKDF (RFC 5869),
-// AES-256-GCM (the GCM specification's test case 16 key/IV with an empty-plaintext MAC check).
+// AES-256-GCM (the GCM specification's test case 16 key/IV with an empty-plaintext MAC check),
+// also through the per-thread keyed contexts.
 #include <gtest/gtest.h>
 
 #include "crypto/aead.hpp"
@@ -91,6 +92,55 @@ TEST(CryptoTest, AesGcmKnownAnswerTestCase16) {
       "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b10"
       "56828838c5f61e6393ba7a0abcc9f662");
   EXPECT_EQ(to_hex(tag), "76fc6ece0f4e1768cddf8853bb2d551b");
+}
+
+// Contexts are kept per key and thread, re-used with only a new nonce: more keys than the
+// thread keeps, seals and opens interleaved, failed opens in between — every operation still
+// gives what a fresh context gives (the test case 16 answer, and round trips).
+TEST(CryptoTest, AesGcmKeyedContextsGiveFreshContextAnswers) {
+  auto key_bytes = bytes("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
+  AeadKey kat_key;
+  std::copy(key_bytes.begin(), key_bytes.end(), kat_key.begin());
+  auto iv = bytes("cafebabefacedbaddecaf888");
+  AeadNonce kat_nonce;
+  std::copy(iv.begin(), iv.end(), kat_nonce.begin());
+  auto kat_pt = bytes(
+      "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e24"
+      "49a6b525b16aedf5aa0de657ba637b39");
+  auto kat_aad = bytes("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+  std::string_view aad[] = {as_chars(kat_aad)};
+  for (int round = 0; round < 3; ++round) {
+    for (uint8_t k = 0; k < 7; ++k) {  // more keys than the contexts a thread keeps
+      AeadKey key{};
+      key.fill(static_cast<uint8_t>(k + 1));
+      AeadNonce nonce{};
+      nonce[11] = static_cast<uint8_t>(round * 16 + k);
+      const std::string plaintext =
+          "entry " + std::to_string(k) + " of round " + std::to_string(round);
+      std::vector<uint8_t> ct(plaintext.size());
+      uint8_t tag[kAeadTagSize];
+      aead_seal(key, nonce, aad, plaintext, ct, tag);
+      std::vector<uint8_t> pt(ct.size());
+      ASSERT_TRUE(aead_open(key, nonce, aad, as_chars(ct), tag, pt));
+      EXPECT_EQ(as_chars(pt), plaintext);
+      tag[0] ^= 1;
+      EXPECT_FALSE(aead_open(key, nonce, aad, as_chars(ct), tag, pt));
+      tag[0] ^= 1;
+      AeadNonce other = nonce;
+      other[0] ^= 1;
+      EXPECT_FALSE(aead_open(key, other, aad, as_chars(ct), tag, pt));
+      // The known answer, between operations under other keys and after failures.
+      std::vector<uint8_t> kat_ct(kat_pt.size());
+      uint8_t kat_tag[kAeadTagSize];
+      aead_seal(kat_key, kat_nonce, aad, as_chars(kat_pt), kat_ct, kat_tag);
+      EXPECT_EQ(to_hex(kat_tag), "76fc6ece0f4e1768cddf8853bb2d551b");
+      std::vector<uint8_t> kat_back(kat_ct.size());
+      ASSERT_TRUE(aead_open(kat_key, kat_nonce, aad, as_chars(kat_ct), kat_tag, kat_back));
+      EXPECT_EQ(kat_back, kat_pt);
+      ASSERT_TRUE(aead_open(key, nonce, aad, as_chars(ct), tag, pt));  // after the KAT key
+      EXPECT_EQ(as_chars(pt), plaintext);
+    }
+  }
 }
 
 TEST(CryptoTest, HexDecodingIsStrict) {

@@ -29,6 +29,7 @@ struct Sink {
   HttpReply* reply;
   uint64_t max_bytes;
   bool head;
+  std::optional<crypto::Sha256> hash;  // set when the body is hashed as it arrives
   bool too_large = false;
 };
 
@@ -40,6 +41,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     return 0;
   }
   s->reply->body.append(data, n);
+  if (s->hash) s->hash->update(std::string_view(data, n));
   return n;
 }
 
@@ -102,7 +104,8 @@ HttpReply http_exchange(const HttpExchange& request) {
     if (!has_type) add_header("Content-Type:");  // not curl's form-urlencoded default
   }
 
-  Sink sink{&reply, request.max_response_bytes, request.method == "HEAD"};
+  Sink sink{&reply, request.max_response_bytes, request.method == "HEAD", std::nullopt};
+  if (request.hash_body) sink.hash.emplace();
   // The reset keeps the connection cache, DNS cache and TLS sessions; options of the previous
   // call (another client's) must not leak into this one.
   curl_easy_reset(h);
@@ -158,6 +161,7 @@ HttpReply http_exchange(const HttpExchange& request) {
     long code = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
     reply.status = static_cast<int>(code);
+    if (sink.hash) reply.body_sha256 = sink.hash->finish();
     return reply;
   }
   const std::string detail =

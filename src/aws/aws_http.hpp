@@ -5,19 +5,21 @@
 // and no handle is ever shared; http_exchange is safe to call from any number of threads.
 // No retries here: that is the caller's policy. The request body is sent from the caller's
 // buffer (never copied); the response body is received into one string reserved to the
-// announced Content-Length.
+// announced Content-Length, and hashed as it arrives when asked (hash_body).
 #pragma once
 
 #include <curl/curl.h>
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "cachedata/headers.hpp"
+#include "crypto/sha256.hpp"
 
 namespace cachedata::aws {
 
@@ -34,6 +36,10 @@ struct HttpExchange {
   uint64_t max_response_bytes = 1ull << 30;
   // Ignore any proxy of the environment (link-local metadata and loopback endpoints).
   bool no_proxy = false;
+  // Compute HttpReply::body_sha256 chunk by chunk while the body arrives, each chunk while it is
+  // still in cache: the hashing runs while the server is still sending (free when a core is
+  // idle), instead of a second pass over the whole body after the last byte (15 ms for 20 MB).
+  bool hash_body = false;
 };
 
 struct HttpReply {
@@ -42,6 +48,7 @@ struct HttpReply {
   int status = 0;
   Headers headers;
   std::string body;
+  std::optional<crypto::Digest> body_sha256;  // with hash_body, when code == CURLE_OK
   std::chrono::milliseconds took{0};
 };
 

@@ -125,6 +125,7 @@ CallResult AwsTransport::call(const AwsRequest& request, Protocol protocol) cons
     exchange.connect_timeout = config_.transport.connect_timeout;
     exchange.timeout = left;
     exchange.max_response_bytes = config_.transport.max_response_bytes;
+    exchange.hash_body = request.hash_response_body;
 
     result.reply = http_exchange(exchange);
     ++result.attempts;

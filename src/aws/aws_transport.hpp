@@ -37,6 +37,8 @@ struct AwsRequest {
   std::string endpoint;        // empty: the config's endpoint (S3 virtual hosts set it)
   // Precomputed hex SHA-256 of `body` (a caller that already hashed it); empty: computed.
   std::string payload_sha256;
+  // Hash the answer's body as it arrives (HttpReply::body_sha256; see HttpExchange).
+  bool hash_response_body = false;
 };
 
 struct CallResult {

@@ -10,6 +10,7 @@ constexpr std::string_view kXmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
 S3Object object_from(HttpReply& reply) {
   S3Object o;
   o.body = std::move(reply.body);
+  o.sha256 = reply.body_sha256;
   if (auto v = reply.headers.get("etag")) o.etag = std::string(*v);
   if (auto v = reply.headers.get("content-type")) o.content_type = std::string(*v);
   if (auto v = reply.headers.get("content-length")) {
@@ -48,8 +49,10 @@ AwsRequest S3Client::request(std::string operation, std::string method, const st
   return r;
 }
 
-Result<S3Object> S3Client::get_object(const std::string& bucket, const std::string& key) const {
+Result<S3Object> S3Client::get_object(const std::string& bucket, const std::string& key,
+                                      const GetObjectOptions& options) const {
   AwsRequest r = request("GetObject", "GET", bucket, key);
+  r.hash_response_body = options.sha256;
   CallResult result = transport_.call(r, Protocol::kRestXml);
   if (!result.status) return result.status;
   return object_from(result.reply);

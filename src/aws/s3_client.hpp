@@ -4,7 +4,8 @@
 //
 // Addressing: virtual-hosted or path-style per aws_endpoints.hpp. Large bodies are not copied:
 // put_object sends from the caller's buffer (hashed in place for the signature); get_object
-// receives into one string reserved to the Content-Length and hands it over by move.
+// receives into one string reserved to the Content-Length (hashed as it arrives, on request) and
+// hands it over by move.
 // Errors: kNotFound for NoSuchKey / NoSuchBucket / 404, others as in aws_error.hpp, with the
 // S3 <Code> and <Message> in the text. A bucket that already exists and is ours is an outcome
 // (BucketInfo::already_existed), not an error. A client is immutable and safe from many
@@ -19,15 +20,24 @@
 #include <vector>
 
 #include "aws/aws_transport.hpp"
+#include "crypto/sha256.hpp"
 
 namespace cachedata::aws {
 
 struct S3Object {
   std::string body;
+  // SHA-256 of `body`, computed as it arrived, when GetObjectOptions::sha256 asked for it.
+  std::optional<crypto::Digest> sha256;
   std::string etag;  // as sent, with its quotes
   std::string content_type;
   uint64_t size = 0;                            // Content-Length
   std::map<std::string, std::string> metadata;  // x-amz-meta-<name> (lower-case name) -> value
+};
+
+struct GetObjectOptions {
+  // Hash the body while it is received (S3Object::sha256), for a caller that checks it: the
+  // hashing overlaps the transfer instead of following it.
+  bool sha256 = false;
 };
 
 struct PutObjectOptions {
@@ -54,7 +64,8 @@ class S3Client {
  public:
   explicit S3Client(ClientConfig config);
 
-  Result<S3Object> get_object(const std::string& bucket, const std::string& key) const;
+  Result<S3Object> get_object(const std::string& bucket, const std::string& key,
+                              const GetObjectOptions& options = {}) const;
   // The object's ETag. `body` must stay valid during the call; it is not copied.
   Result<std::string> put_object(const std::string& bucket, const std::string& key,
                                  std::string_view body, const PutObjectOptions& options = {}) const;

@@ -10,6 +10,7 @@ target_sources(cachedata PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/credential_sources.cpp
   ${CMAKE_CURRENT_LIST_DIR}/base64.cpp
   ${CMAKE_CURRENT_LIST_DIR}/dynamodb_client.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/json_reader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/s3_client.cpp
   ${CMAKE_CURRENT_LIST_DIR}/ssm_client.cpp
   ${CMAKE_CURRENT_LIST_DIR}/ssm_data_key.cpp

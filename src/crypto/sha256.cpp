@@ -22,6 +22,20 @@ Digest sha256(std::string_view data) {
   return out;
 }
 
+Sha256::Sha256() {
+  SHA256_Init(&ctx_);
+}
+
+void Sha256::update(std::string_view data) {
+  SHA256_Update(&ctx_, data.data(), data.size());
+}
+
+Digest Sha256::finish() {
+  Digest out{};
+  SHA256_Final(out.data(), &ctx_);
+  return out;
+}
+
 HmacSha256::HmacSha256(std::span<const uint8_t> key) {
   uint8_t block[kBlockSize] = {};
   if (key.size() > kBlockSize) {

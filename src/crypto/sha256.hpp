@@ -26,6 +26,20 @@ using Digest = std::array<uint8_t, 32>;
 
 Digest sha256(std::string_view data);
 
+// SHA-256 of data given in pieces, e.g. a response body hashed chunk by chunk as it arrives,
+// while each chunk is still in cache (no second pass over a large body). A plain value; one
+// object per message, used by one thread.
+class Sha256 {
+ public:
+  Sha256();
+  void update(std::string_view data);
+  // The digest of everything given. Call once.
+  Digest finish();
+
+ private:
+  SHA256_CTX ctx_;
+};
+
 inline std::string_view as_chars(std::span<const uint8_t> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }

@@ -237,14 +237,16 @@ class AwsStore final : public Store {
     auto size = attr::get_n(item, kBodySize);
     auto sha = attr::get_s(item, kBodySha256);
     if (!size || !sha || options_.bucket.empty()) return std::optional<std::string>();
-    auto object = s3_->get_object(options_.bucket, s3_key);
+    aws::GetObjectOptions get_options;
+    get_options.sha256 = true;  // hashed while it arrives: no second pass over a large body
+    auto object = s3_->get_object(options_.bucket, s3_key, get_options);
     if (!object) {
       if (object.status().code() == Status::Code::kNotFound) return std::optional<std::string>();
       return object.status();
     }
     std::string body = std::move(object->body);
-    if (body.size() != static_cast<uint64_t>(*size) ||
-        crypto::to_hex(crypto::sha256(body)) != *sha) {
+    const crypto::Digest digest = object->sha256 ? *object->sha256 : crypto::sha256(body);
+    if (body.size() != static_cast<uint64_t>(*size) || crypto::to_hex(digest) != *sha) {
       // Overwritten by a later write whose item is not there yet, or tampered with.
       return std::optional<std::string>();
     }
