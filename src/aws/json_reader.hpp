@@ -5,8 +5,9 @@
 // anything that is not one JSON document (stricter in one point: nlohmann takes a NUL byte
 // between tokens for the end of its input and ignores what follows; read_json refuses it). Unlike
 // nlohmann's lexer, which copies a string byte by byte, it copies runs of plain characters at once:
-// a DynamoDB item carries its bytes as base64 strings, and parsing a 1 KB item's answer took
-// nlohmann about as long as the rest of the client's work (docs: BENCHMARKS.md, "Shared store").
+// a DynamoDB item carries its bytes as base64 strings, and nlohmann's parse of a 1 KB item's
+// answer was a third of the client's instructions for the whole GetItem (BENCHMARKS.md, "Shared
+// store").
 // Nesting deeper than kMaxJsonDepth is refused (DynamoDB allows 32 levels). A pure function; safe
 // from any thread.
 #pragma once
