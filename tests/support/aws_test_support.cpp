@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "support/aws_test_stack.hpp"
+
 namespace cachedata::testing {
 
 aws::ClientConfig local_config(aws::Service service, const std::string& endpoint) {
@@ -12,7 +14,7 @@ aws::ClientConfig local_config(aws::Service service, const std::string& endpoint
   c.region = "us-east-1";
   c.endpoint = aws::Endpoint{endpoint, true};
   c.credentials = std::make_shared<aws::StaticCredentialsProvider>(
-      aws::Credentials{"AKIDCACHEDATATEST", "test-secret-key", ""});
+      aws::Credentials{kTestAccessKeyId, kTestSecretAccessKey, ""});
   c.transport.connect_timeout = std::chrono::milliseconds(2000);
   c.transport.timeout = std::chrono::milliseconds(30000);
   c.transport.base_delay = std::chrono::milliseconds(5);
