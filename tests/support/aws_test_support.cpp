@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
-
 #include "support/aws_test_stack.hpp"
 
 namespace cachedata::testing {
@@ -20,17 +18,6 @@ aws::ClientConfig local_config(aws::Service service, const std::string& endpoint
   c.transport.base_delay = std::chrono::milliseconds(5);
   c.transport.max_delay = std::chrono::milliseconds(50);
   return c;
-}
-
-std::optional<std::string> test_endpoint(const char* var) {
-  const char* v = std::getenv(var);
-  if (v == nullptr || *v == '\0') return std::nullopt;
-  return std::string(v);
-}
-
-bool running_in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
 }
 
 std::string unique_name(const std::string& prefix) {
