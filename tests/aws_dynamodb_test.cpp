@@ -7,11 +7,13 @@
 #include <set>
 
 #include "aws/dynamodb_client.hpp"
+#include "support/aws_test_servers.hpp"
 #include "support/aws_test_support.hpp"
 
 namespace cachedata::aws {
 namespace {
 
+using cachedata::testing::AwsTestServer;
 using cachedata::testing::local_config;
 using cachedata::testing::unique_name;
 
@@ -33,7 +35,7 @@ Json key_of(const std::string& id) {
 }
 
 TEST_F(AwsDynamoDb, TableLifecycleAndTtl) {
-  AWS_TEST_ENDPOINT_OR_SKIP(endpoint, "CACHEDATA_TEST_DYNAMODB_ENDPOINT");
+  CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kDynamoDb, endpoint);
   DynamoDbClient ddb(local_config(Service::kDynamoDb, endpoint));
   const std::string table = unique_name("cachedata-test");
   create_table(ddb, table);
@@ -57,7 +59,7 @@ TEST_F(AwsDynamoDb, TableLifecycleAndTtl) {
 }
 
 TEST_F(AwsDynamoDb, ResourceNotFoundIsNotFound) {
-  AWS_TEST_ENDPOINT_OR_SKIP(endpoint, "CACHEDATA_TEST_DYNAMODB_ENDPOINT");
+  CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kDynamoDb, endpoint);
   DynamoDbClient ddb(local_config(Service::kDynamoDb, endpoint));
   auto r = ddb.get_item("no-such-table-" + unique_name("x"), key_of("k"));
   ASSERT_FALSE(r);
@@ -69,7 +71,7 @@ TEST_F(AwsDynamoDb, ResourceNotFoundIsNotFound) {
 }
 
 TEST_F(AwsDynamoDb, ItemsRoundTripEveryAttributeTypeAndBinaryExactly) {
-  AWS_TEST_ENDPOINT_OR_SKIP(endpoint, "CACHEDATA_TEST_DYNAMODB_ENDPOINT");
+  CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kDynamoDb, endpoint);
   DynamoDbClient ddb(local_config(Service::kDynamoDb, endpoint));
   const std::string table = unique_name("cachedata-test");
   create_table(ddb, table);
@@ -105,7 +107,7 @@ TEST_F(AwsDynamoDb, ItemsRoundTripEveryAttributeTypeAndBinaryExactly) {
 }
 
 TEST_F(AwsDynamoDb, ConditionalCheckFailedIsAnOutcome) {
-  AWS_TEST_ENDPOINT_OR_SKIP(endpoint, "CACHEDATA_TEST_DYNAMODB_ENDPOINT");
+  CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kDynamoDb, endpoint);
   DynamoDbClient ddb(local_config(Service::kDynamoDb, endpoint));
   const std::string table = unique_name("cachedata-test");
   create_table(ddb, table);
@@ -155,7 +157,7 @@ TEST_F(AwsDynamoDb, ConditionalCheckFailedIsAnOutcome) {
 }
 
 TEST_F(AwsDynamoDb, BatchGetOverOneHundredKeys) {
-  AWS_TEST_ENDPOINT_OR_SKIP(endpoint, "CACHEDATA_TEST_DYNAMODB_ENDPOINT");
+  CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kDynamoDb, endpoint);
   DynamoDbClient ddb(local_config(Service::kDynamoDb, endpoint));
   const std::string table = unique_name("cachedata-test");
   create_table(ddb, table);

@@ -8,11 +8,13 @@
 #include <random>
 
 #include "aws/s3_client.hpp"
+#include "support/aws_test_servers.hpp"
 #include "support/aws_test_support.hpp"
 
 namespace cachedata::aws {
 namespace {
 
+using cachedata::testing::AwsTestServer;
 using cachedata::testing::local_config;
 using cachedata::testing::unique_name;
 
@@ -22,7 +24,7 @@ std::string bucket_name() {
 }
 
 TEST(AwsS3, BucketCreateIsIdempotentAndHeadBucketFindsIt) {
-  AWS_TEST_ENDPOINT_OR_SKIP(endpoint, "CACHEDATA_TEST_S3_ENDPOINT");
+  CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kS3, endpoint);
   S3Client s3(local_config(Service::kS3, endpoint));
   const std::string bucket = bucket_name();
   EXPECT_EQ(s3.head_bucket(bucket).code(), Status::Code::kNotFound);
@@ -37,7 +39,7 @@ TEST(AwsS3, BucketCreateIsIdempotentAndHeadBucketFindsIt) {
 }
 
 TEST(AwsS3, ObjectPutGetHeadDeleteWithMetadata) {
-  AWS_TEST_ENDPOINT_OR_SKIP(endpoint, "CACHEDATA_TEST_S3_ENDPOINT");
+  CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kS3, endpoint);
   S3Client s3(local_config(Service::kS3, endpoint));
   const std::string bucket = bucket_name();
   ASSERT_TRUE(s3.create_bucket(bucket));
@@ -70,7 +72,7 @@ TEST(AwsS3, ObjectPutGetHeadDeleteWithMetadata) {
 }
 
 TEST(AwsS3, NoSuchKeyAndNoSuchBucketAreNotFound) {
-  AWS_TEST_ENDPOINT_OR_SKIP(endpoint, "CACHEDATA_TEST_S3_ENDPOINT");
+  CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kS3, endpoint);
   S3Client s3(local_config(Service::kS3, endpoint));
   const std::string bucket = bucket_name();
   ASSERT_TRUE(s3.create_bucket(bucket));
@@ -89,7 +91,7 @@ TEST(AwsS3, NoSuchKeyAndNoSuchBucketAreNotFound) {
 }
 
 TEST(AwsS3, TwentyMegabyteRoundTripIntoOneReservedBuffer) {
-  AWS_TEST_ENDPOINT_OR_SKIP(endpoint, "CACHEDATA_TEST_S3_ENDPOINT");
+  CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kS3, endpoint);
   S3Client s3(local_config(Service::kS3, endpoint));
   const std::string bucket = bucket_name();
   ASSERT_TRUE(s3.create_bucket(bucket));
@@ -119,7 +121,7 @@ TEST(AwsS3, TwentyMegabyteRoundTripIntoOneReservedBuffer) {
 }
 
 TEST(AwsS3, LifecycleAndEncryptionAsSent) {
-  AWS_TEST_ENDPOINT_OR_SKIP(endpoint, "CACHEDATA_TEST_S3_ENDPOINT");
+  CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kS3, endpoint);
   S3Client s3(local_config(Service::kS3, endpoint));
   const std::string bucket = bucket_name();
   ASSERT_TRUE(s3.create_bucket(bucket));

@@ -1,10 +1,13 @@
 // The AWS protocol test servers that scripts/test.sh starts (DynamoDB Local, s3rver) answer as
 // the integration tests expect, checked with bare libcurl requests (no cachedata AWS client), so
 // that a server that did not start, or started wrong, fails here loudly and by name rather than
-// somewhere inside a store test. Also: how the test-support lookup reads the environment.
+// somewhere inside a store test. Also: how the test-support lookup reads the environment, and
+// that CACHEDATA_REQUIRE_AWS_TEST_SERVER (the one way every test asks for a server) skips without
+// one, but fails under CI=true.
 //
 // Neither server checks signatures; both want an Authorization header of SigV4's shape, and
 // DynamoDB Local wants an access key id of letters and digits only.
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -142,6 +145,57 @@ TEST(AwsTestServersLookupTest, MissingServersFailOnlyUnderCiTrue) {
     ScopedEnv ci("CI", std::nullopt);
     EXPECT_FALSE(aws_test_servers_required());
   }
+}
+
+// ---- the macro every test uses -----------------------------------------------------------------
+
+// What CACHEDATA_REQUIRE_AWS_TEST_SERVER reports, caught before it reaches the running test.
+void require_s3_outcome(::testing::TestPartResultArray& results) {
+  ::testing::ScopedFakeTestPartResultReporter reporter(
+      ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &results);
+  [] {
+    CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kS3, endpoint);
+    ADD_FAILURE() << "went on without a server, with endpoint '" << endpoint << "'";
+  }();
+}
+
+TEST(AwsTestServersMacroTest, MissingServerSkipsTheTest) {
+  ScopedEnv ci("CI", std::nullopt);
+  ScopedEnv unset("CACHEDATA_TEST_S3_ENDPOINT", std::nullopt);
+  ::testing::TestPartResultArray results;
+  require_s3_outcome(results);
+  ASSERT_EQ(results.size(), 1);
+  EXPECT_TRUE(results.GetTestPartResult(0).skipped());
+  EXPECT_NE(std::string(results.GetTestPartResult(0).message()).find("s3rver is not available"),
+            std::string::npos)
+      << results.GetTestPartResult(0).message();
+}
+
+TEST(AwsTestServersMacroTest, MissingServerFailsTheTestUnderCiTrue) {
+  ScopedEnv ci("CI", "true");
+  ScopedEnv unset("CACHEDATA_TEST_S3_ENDPOINT", std::nullopt);
+  ::testing::TestPartResultArray results;
+  require_s3_outcome(results);
+  ASSERT_EQ(results.size(), 1);
+  EXPECT_TRUE(results.GetTestPartResult(0).fatally_failed());
+  EXPECT_NE(std::string(results.GetTestPartResult(0).message()).find("CI=true"), std::string::npos)
+      << results.GetTestPartResult(0).message();
+}
+
+TEST(AwsTestServersMacroTest, PresentServerDeclaresItsEndpoint) {
+  ScopedEnv set("CACHEDATA_TEST_S3_ENDPOINT", "http://127.0.0.1:4568/");
+  std::string seen;
+  ::testing::TestPartResultArray results;
+  {
+    ::testing::ScopedFakeTestPartResultReporter reporter(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &results);
+    [&seen] {
+      CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kS3, endpoint);
+      seen = endpoint;
+    }();
+  }
+  EXPECT_EQ(results.size(), 0);
+  EXPECT_EQ(seen, "http://127.0.0.1:4568");
 }
 
 }  // namespace

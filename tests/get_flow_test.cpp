@@ -1,10 +1,20 @@
 // The get flow, one test per row of the state table in docs/DESIGN.md, with a fetcher that
-// counts its calls and a clock the test moves.
+// counts its calls and a clock the test moves. Every row runs on each store a Cache sits on,
+// with the memory tier in front as in production: the memory store (the reference), the
+// embedded local store, and the shared store on DynamoDB Local + s3rver, once with bodies inline
+// in the items and once with a tiny inline limit so that every body goes through S3. Each
+// shared-store test makes its own table and bucket; without the servers those variants skip
+// (fail under CI=true), see support/aws_test_servers.hpp.
 #include <gtest/gtest.h>
+
+#include <thread>
 
 #include "cachedata/cache.hpp"
 #include "core/cache_control.hpp"
 #include "store/memory_store.hpp"
+#include "store/open_store.hpp"
+#include "support/aws_test_servers.hpp"
+#include "support/aws_test_stack.hpp"
 #include "support/faulty_store.hpp"
 #include "support/test_support.hpp"
 
@@ -14,9 +24,67 @@ namespace {
 using std::chrono::seconds;
 using testing::ok_response;
 
-class GetFlowTest : public ::testing::Test {
+enum class FlowStore { kMemory, kLocal, kAwsInline, kAwsS3 };
+
+std::string flow_store_name(FlowStore kind) {
+  switch (kind) {
+    case FlowStore::kMemory:
+      return "Memory";
+    case FlowStore::kLocal:
+      return "Local";
+    case FlowStore::kAwsInline:
+      return "AwsInline";
+    case FlowStore::kAwsS3:
+      return "AwsS3";
+  }
+  return "Unknown";
+}
+std::string test_name_suffix(const ::testing::TestParamInfo<FlowStore>& info) {
+  return flow_store_name(info.param);
+}
+// gtest prints the parameter in test names and messages: "AwsS3", not the enum's bytes.
+void PrintTo(FlowStore kind, std::ostream* out) {
+  *out << flow_store_name(kind);
+}
+
+class GetFlowTest : public ::testing::TestWithParam<FlowStore> {
  protected:
-  void SetUp() override { open(); }
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(open_store());
+    if (IsSkipped()) return;  // no servers for a shared-store variant
+    open();
+  }
+  // The Cache first: its background refresh may still use the store, the origin and the clock.
+  void TearDown() override { cache.reset(); }
+
+  // The store as Config opens it for this kind, behind a FaultyStore that counts the calls.
+  void open_store() {
+    std::shared_ptr<Store> inner;
+    if (GetParam() == FlowStore::kMemory) {
+      inner = std::shared_ptr<Store>(store::make_memory_store());
+    } else {
+      Config config;
+      if (GetParam() == FlowStore::kLocal) {
+        config.store = Config::StoreKind::kLocal;
+        config.store_dir = dir.path() + "/store";
+      } else {
+        CACHEDATA_REQUIRE_AWS_TEST_SERVER(testing::AwsTestServer::kDynamoDb, dynamodb_endpoint);
+        CACHEDATA_REQUIRE_AWS_TEST_SERVER(testing::AwsTestServer::kS3, s3_endpoint);
+        stack = std::make_unique<testing::AwsTestStack>(dynamodb_endpoint, s3_endpoint);
+        Status created = stack->create();
+        ASSERT_TRUE(created) << created.to_string();
+        config = stack->config();
+        // 1 byte: every item with a body is over it, so every body is an S3 object.
+        if (GetParam() == FlowStore::kAwsS3) config.aws_inline_max_bytes = 1;
+      }
+      // The store's own expiry checks (purge time) must follow the test's clock too.
+      config.clock = clock.fn();
+      auto opened = store::open_configured_store(config);
+      ASSERT_TRUE(opened) << opened.status().to_string();
+      inner = std::move(opened).value();
+    }
+    store = std::make_shared<testing::FaultyStore>(std::move(inner));
+  }
 
   void open(std::vector<DataKey> keys = {}) {
     Config config;
@@ -35,12 +103,38 @@ class GetFlowTest : public ::testing::Test {
   std::string id() { return cache->id_of(profile, request).value(); }
   StoredRecord record() { return store->get(id()).value().value(); }
 
+  // On the shared store: the entry's body is inline in its item, or (tiny inline limit) the S3
+  // object cache/<id> that the item points at, with its size and SHA-256.
+  void expect_body_where_the_inline_limit_puts_it() {
+    if (!stack) return;
+    std::optional<aws::Json> item = stack->item(id());
+    ASSERT_TRUE(item.has_value());
+    if (GetParam() == FlowStore::kAwsInline) {
+      EXPECT_TRUE(aws::attr::get_b(*item, "body").has_value()) << item->dump();
+      EXPECT_FALSE(aws::attr::get_s(*item, "s3_key").has_value()) << item->dump();
+      return;
+    }
+    EXPECT_FALSE(aws::attr::get_b(*item, "body").has_value()) << item->dump();
+    EXPECT_EQ(aws::attr::get_s(*item, "s3_key"), "cache/" + id()) << item->dump();
+    auto object = stack->s3().get_object(stack->bucket(), "cache/" + id());
+    ASSERT_TRUE(object) << object.status().to_string();
+    EXPECT_EQ(object->body, record().body);
+    EXPECT_EQ(aws::attr::get_n(*item, "body_size"), static_cast<int64_t>(object->body.size()));
+  }
+  // The ETag of the entry's S3 object ("" when it has none).
+  std::string s3_etag() {
+    if (!stack || GetParam() != FlowStore::kAwsS3) return "";
+    auto head = stack->s3().head_object(stack->bucket(), "cache/" + id());
+    return head ? head->etag : "";
+  }
+
+  testing::TempDir dir;
+  std::unique_ptr<testing::AwsTestStack> stack;  // the shared-store variants only
   DataKey key = DataKey::generate();
-  std::shared_ptr<testing::FaultyStore> store =
-      std::make_shared<testing::FaultyStore>(std::shared_ptr<Store>(store::make_memory_store()));
+  std::shared_ptr<testing::FaultyStore> store;
   testing::ManualClock clock;
-  std::unique_ptr<Cache> cache;
   testing::CountingFetcher origin;
+  std::unique_ptr<Cache> cache;
   Profile profile = [] {
     Profile p;
     p.ttl = seconds(60);
@@ -61,7 +155,12 @@ class GetFlowTest : public ::testing::Test {
   }
 };
 
-TEST_F(GetFlowTest, MissCallsTheSourceAndStores) {
+INSTANTIATE_TEST_SUITE_P(Stores, GetFlowTest,
+                         ::testing::Values(FlowStore::kMemory, FlowStore::kLocal,
+                                           FlowStore::kAwsInline, FlowStore::kAwsS3),
+                         test_name_suffix);
+
+TEST_P(GetFlowTest, MissCallsTheSourceAndStores) {
   answer_versions();
   GetResult r = get();
   EXPECT_EQ(r.source(), DataSource::kOriginal);
@@ -73,9 +172,10 @@ TEST_F(GetFlowTest, MissCallsTheSourceAndStores) {
   EXPECT_TRUE(origin.seen_validators[0].empty());
   EXPECT_EQ(record().expires, clock.seconds() + 60);
   EXPECT_EQ(record().purge_at, clock.seconds() + 60 + 86400);  // expiry + purge window
+  expect_body_where_the_inline_limit_puts_it();
 }
 
-TEST_F(GetFlowTest, FreshEntryInMemoryIsServedFromMemory) {
+TEST_P(GetFlowTest, FreshEntryInMemoryIsServedFromMemory) {
   answer_versions();
   get();
   clock.advance(seconds(59));
@@ -86,7 +186,7 @@ TEST_F(GetFlowTest, FreshEntryInMemoryIsServedFromMemory) {
   EXPECT_EQ(origin.calls, 1);
 }
 
-TEST_F(GetFlowTest, FreshEntryInStoreIsServedFromStore) {
+TEST_P(GetFlowTest, FreshEntryInStoreIsServedFromStore) {
   answer_versions();
   get();
   reopen();
@@ -99,7 +199,7 @@ TEST_F(GetFlowTest, FreshEntryInStoreIsServedFromStore) {
   EXPECT_EQ(get().source(), DataSource::kCacheMemory);
 }
 
-TEST_F(GetFlowTest, ExpiredEntryIsRevalidatedAndReplacedOn200) {
+TEST_P(GetFlowTest, ExpiredEntryIsRevalidatedAndReplacedOn200) {
   answer_versions();
   get();
   clock.advance(seconds(61));
@@ -112,12 +212,59 @@ TEST_F(GetFlowTest, ExpiredEntryIsRevalidatedAndReplacedOn200) {
   EXPECT_EQ(get().body(), "body v2");
 }
 
-TEST_F(GetFlowTest, NotModifiedExtendsTheEntryWithoutRewritingItsBody) {
+// Row 4b: within the stale-while-revalidate window the stale answer is served at once and one
+// refresh runs off the caller's thread; its answer replaces the entry in the store.
+TEST_P(GetFlowTest, StaleWhileRevalidateServesTheStaleAnswerAndRefreshesInTheBackground) {
+  profile.stale_while_revalidate = seconds(30);
+  answer_versions();
+  get();
+  clock.advance(seconds(61));
+  GetResult stale = get();
+  EXPECT_EQ(stale.source(), DataSource::kCache);  // a stale memory entry is looked up in the store
+  EXPECT_TRUE(stale.stale());
+  EXPECT_EQ(stale.body(), "body v1");
+  // Wait for the refresh to call the origin; closing the Cache then waits for it to finish.
+  for (int i = 0; i < 400 && origin.calls < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_EQ(origin.calls, 2);
+  EXPECT_EQ(cache->stats().background_refreshes, 1u);
+  reopen();
+  GetResult refreshed = get();
+  EXPECT_EQ(refreshed.source(), DataSource::kCache);
+  EXPECT_FALSE(refreshed.stale());
+  EXPECT_EQ(refreshed.body(), "body v2");
+  EXPECT_EQ(record().expires, clock.seconds() + 60);
+  EXPECT_EQ(origin.calls, 2);
+}
+
+// Row 3, second case: an entry that fails to open (here a flipped bit in its sealed head) is
+// counted as corrupt and treated as nothing found; the new answer replaces it.
+TEST_P(GetFlowTest, EntryThatFailsToOpenIsCountedAsCorruptAndReplaced) {
+  answer_versions();
+  get();
+  StoredRecord damaged = record();
+  damaged.head[damaged.head.size() / 2] ^= 0x01;
+  ASSERT_TRUE(store->put(damaged));
+  reopen();
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kOriginal);
+  EXPECT_EQ(r.body(), "body v2");
+  EXPECT_EQ(cache->stats().corrupt_entries, 1u);
+  EXPECT_EQ(origin.calls, 2);
+  reopen();
+  GetResult again = get();
+  EXPECT_EQ(again.source(), DataSource::kCache);
+  EXPECT_EQ(again.body(), "body v2");
+}
+
+TEST_P(GetFlowTest, NotModifiedExtendsTheEntryWithoutRewritingItsBody) {
   answer_versions();
   get();
   std::string body_before = record().body;
   std::string head_before = record().head;
   int writes_before = store->writes;
+  const std::string etag_before = s3_etag();
   clock.advance(seconds(61));
   origin.respond = [](const Request&, const Validators& v) {
     Response r;
@@ -135,11 +282,12 @@ TEST_F(GetFlowTest, NotModifiedExtendsTheEntryWithoutRewritingItsBody) {
   EXPECT_EQ(record().body, body_before);
   EXPECT_NE(record().head, head_before);
   EXPECT_EQ(record().expires, clock.seconds() + 60);
+  EXPECT_EQ(s3_etag(), etag_before);  // the S3 object (aws-s3) is not written again
   reopen();
   EXPECT_EQ(get().source(), DataSource::kCache);
 }
 
-TEST_F(GetFlowTest, SourceFailureServesTheStaleEntryAndExtendsIt) {
+TEST_P(GetFlowTest, SourceFailureServesTheStaleEntryAndExtendsIt) {
   answer_versions();
   get();
   clock.advance(seconds(61));
@@ -158,7 +306,7 @@ TEST_F(GetFlowTest, SourceFailureServesTheStaleEntryAndExtendsIt) {
   EXPECT_EQ(origin.calls, 2);
 }
 
-TEST_F(GetFlowTest, Origin5xxCountsAsAFailure) {
+TEST_P(GetFlowTest, Origin5xxCountsAsAFailure) {
   answer_versions();
   get();
   clock.advance(seconds(61));
@@ -174,7 +322,7 @@ TEST_F(GetFlowTest, Origin5xxCountsAsAFailure) {
   EXPECT_EQ(r.error(), "origin answered 503");
 }
 
-TEST_F(GetFlowTest, SourceFailureWithoutStaleServingReturnsTheError) {
+TEST_P(GetFlowTest, SourceFailureWithoutStaleServingReturnsTheError) {
   profile.stale_on_error = seconds(0);
   answer_versions();
   get();
@@ -190,7 +338,7 @@ TEST_F(GetFlowTest, SourceFailureWithoutStaleServingReturnsTheError) {
   EXPECT_EQ(origin.seen_validators.back().etag, "\"v1\"");
 }
 
-TEST_F(GetFlowTest, FailureOnAMissIsRememberedForTheNegativeTtl) {
+TEST_P(GetFlowTest, FailureOnAMissIsRememberedForTheNegativeTtl) {
   origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
   GetResult first = get();
   EXPECT_EQ(first.source(), DataSource::kErrorOriginal);
@@ -209,7 +357,7 @@ TEST_F(GetFlowTest, FailureOnAMissIsRememberedForTheNegativeTtl) {
   EXPECT_EQ(origin.calls, 2);
 }
 
-TEST_F(GetFlowTest, NegativeTtlZeroRemembersNothing) {
+TEST_P(GetFlowTest, NegativeTtlZeroRemembersNothing) {
   profile.negative_ttl = seconds(0);
   origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
   get();
@@ -218,7 +366,7 @@ TEST_F(GetFlowTest, NegativeTtlZeroRemembersNothing) {
   EXPECT_FALSE(store->get(id()).value().has_value());
 }
 
-TEST_F(GetFlowTest, ForceRefreshCallsTheSourceAndReplacesAFreshEntry) {
+TEST_P(GetFlowTest, ForceRefreshCallsTheSourceAndReplacesAFreshEntry) {
   answer_versions();
   get();
   Request forced = request;
@@ -232,7 +380,7 @@ TEST_F(GetFlowTest, ForceRefreshCallsTheSourceAndReplacesAFreshEntry) {
   EXPECT_EQ(origin.calls, 2);
 }
 
-TEST_F(GetFlowTest, FetcherThatThrowsIsASourceFailure) {
+TEST_P(GetFlowTest, FetcherThatThrowsIsASourceFailure) {
   origin.respond = [](const Request&, const Validators&) -> Response {
     throw std::runtime_error("boom");
   };
@@ -241,7 +389,7 @@ TEST_F(GetFlowTest, FetcherThatThrowsIsASourceFailure) {
   EXPECT_NE(r.error().find("boom"), std::string::npos);
 }
 
-TEST_F(GetFlowTest, NoStoreAnswerIsReturnedButNotKept) {
+TEST_P(GetFlowTest, NoStoreAnswerIsReturnedButNotKept) {
   origin.respond = [](const Request&, const Validators&) {
     return ok_response("private", {{"Cache-Control", "no-store"}});
   };
@@ -251,7 +399,7 @@ TEST_F(GetFlowTest, NoStoreAnswerIsReturnedButNotKept) {
   EXPECT_EQ(cache->stats().not_stored, 2u);
 }
 
-TEST_F(GetFlowTest, ClientErrorIsStoredForTheNegativeTtlOnly) {
+TEST_P(GetFlowTest, ClientErrorIsStoredForTheNegativeTtlOnly) {
   origin.respond = [](const Request&, const Validators&) {
     Response r;
     r.status_code = 404;
@@ -267,7 +415,7 @@ TEST_F(GetFlowTest, ClientErrorIsStoredForTheNegativeTtlOnly) {
   EXPECT_EQ(origin.calls, 2);
 }
 
-TEST_F(GetFlowTest, InvalidProfileIsRejectedWithoutCallingTheSource) {
+TEST_P(GetFlowTest, InvalidProfileIsRejectedWithoutCallingTheSource) {
   answer_versions();
   profile.on_interval = true;
   profile.time_zone = "Nowhere/Special";
@@ -277,7 +425,7 @@ TEST_F(GetFlowTest, InvalidProfileIsRejectedWithoutCallingTheSource) {
   EXPECT_EQ(origin.calls, 0);
 }
 
-TEST_F(GetFlowTest, RetainsOnlyTheListedHeadersPlusValidators) {
+TEST_P(GetFlowTest, RetainsOnlyTheListedHeadersPlusValidators) {
   profile.retain_headers = {"X-Rate-Limit"};
   origin.respond = [](const Request&, const Validators&) {
     return ok_response("x", {{"Content-Type", "text/plain"},
@@ -295,7 +443,7 @@ TEST_F(GetFlowTest, RetainsOnlyTheListedHeadersPlusValidators) {
   EXPECT_FALSE(r.headers().contains("set-cookie"));
 }
 
-TEST_F(GetFlowTest, EntriesWrittenUnderThePreviousKeyStillServeAfterRotation) {
+TEST_P(GetFlowTest, EntriesWrittenUnderThePreviousKeyStillServeAfterRotation) {
   answer_versions();
   get();
   DataKey old_key = key;
@@ -310,7 +458,7 @@ TEST_F(GetFlowTest, EntriesWrittenUnderThePreviousKeyStillServeAfterRotation) {
   EXPECT_EQ(get().source(), DataSource::kOriginal);
 }
 
-TEST_F(GetFlowTest, IntervalProfileExpiresOnTheBoundary) {
+TEST_P(GetFlowTest, IntervalProfileExpiresOnTheBoundary) {
   answer_versions();
   profile.on_interval = true;
   profile.interval = seconds(900);
@@ -354,7 +502,12 @@ class StaleRulesTest : public GetFlowTest {
   }
 };
 
-TEST_F(StaleRulesTest, MustRevalidateIsNeverServedStale) {
+INSTANTIATE_TEST_SUITE_P(Stores, StaleRulesTest,
+                         ::testing::Values(FlowStore::kMemory, FlowStore::kLocal,
+                                           FlowStore::kAwsInline, FlowStore::kAwsS3),
+                         test_name_suffix);
+
+TEST_P(StaleRulesTest, MustRevalidateIsNeverServedStale) {
   cache_with("max-age=10, must-revalidate");
   clock.advance(seconds(11));
   GetResult r = get();
@@ -362,20 +515,20 @@ TEST_F(StaleRulesTest, MustRevalidateIsNeverServedStale) {
   EXPECT_EQ(r.error(), "down");
 }
 
-TEST_F(StaleRulesTest, NoCacheIsNeverServedWithoutValidation) {
+TEST_P(StaleRulesTest, NoCacheIsNeverServedWithoutValidation) {
   cache_with("no-cache");
   EXPECT_EQ(get().source(), DataSource::kErrorOriginal);
   EXPECT_EQ(origin.calls, 2);
 }
 
-TEST_F(StaleRulesTest, OverrideOriginExpiryIgnoresMustRevalidate) {
+TEST_P(StaleRulesTest, OverrideOriginExpiryIgnoresMustRevalidate) {
   profile.override_origin_expiry = true;
   cache_with("max-age=10, must-revalidate");
   clock.advance(seconds(61));
   EXPECT_EQ(get().source(), DataSource::kErrorCache);
 }
 
-TEST_F(StaleRulesTest, StaleIfErrorWindowServesStaleWithoutTheProfileExtension) {
+TEST_P(StaleRulesTest, StaleIfErrorWindowServesStaleWithoutTheProfileExtension) {
   profile.stale_on_error = seconds(0);
   cache_with("max-age=1, stale-if-error=60");
   clock.advance(seconds(30));
@@ -396,7 +549,7 @@ TEST_F(StaleRulesTest, StaleIfErrorWindowServesStaleWithoutTheProfileExtension) 
 namespace cachedata {
 namespace {
 
-TEST_F(GetFlowTest, FailedForcedRefreshServesTheFreshEntryUnchanged) {
+TEST_P(GetFlowTest, FailedForcedRefreshServesTheFreshEntryUnchanged) {
   answer_versions();
   get();
   int64_t expires_before = record().expires;
@@ -410,7 +563,7 @@ TEST_F(GetFlowTest, FailedForcedRefreshServesTheFreshEntryUnchanged) {
   EXPECT_EQ(get().source(), DataSource::kCacheMemory);
 }
 
-TEST_F(GetFlowTest, NotModifiedWithoutDateDoesNotReuseTheStoredDate) {
+TEST_P(GetFlowTest, NotModifiedWithoutDateDoesNotReuseTheStoredDate) {
   // Stored: Date T0, Expires T0+60. A 304 an hour later without Date or Expires must not grant
   // the 60 s lifetime again from the old Date: the profile's rules apply from now.
   origin.respond = [this](const Request&, const Validators&) {

@@ -2,10 +2,18 @@
 // scripts/test-servers.sh): it creates the table and bucket with the template's settings (read
 // back here with the clients), a second run changes nothing and says so, settings the endpoint
 // refuses or does not keep are reported, a drifted setting is put back ("updated"), the
-// samconfig file's parameters are the defaults, and the cache's reads and writes work on the
-// result. Rule violations are usage errors (exit 2) before any call.
+// samconfig file's parameters are the defaults, and `cachedata get --store aws:…` works on the
+// result (a miss, a hit from a new process, a large answer through S3). Rule violations are usage
+// errors (exit 2) before any call.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cachedata/data_key.hpp"
+#include "support/origin_process.hpp"
 #include "support/storage_stack_fixture.hpp"
 
 namespace cachedata::testing {
@@ -144,26 +152,72 @@ TEST_F(StorageProvision, TakesTheSamconfigFilesParametersAsDefaults) {
   EXPECT_EQ((*rules)[0].expiration_days, 9);
 }
 
-// The shared DynamoDB + S3 store (src/store/aws_store.*) is not on main yet: the cache's own
-// operations on the result are exercised with the clients instead, the way the store lays an
-// entry out: an item keyed by id_hash with purge_ts, and its body under cache/.
-TEST_F(StorageProvision, TheCachesReadsAndWritesWorkOnTheResult) {
+// The cache itself on the result: `cachedata get --store aws:…` on the provisioned table and
+// bucket, one process per call. A miss reaches the origin once and a new process answers from
+// the table; an answer over the inline limit (a POST of random letters to the origin's /echo,
+// which zstd cannot shrink under 10 KB) goes to the bucket under cache/, where the lifecycle rule
+// applies, and comes back byte for byte.
+TEST_F(StorageProvision, TheCacheWorksOnTheResult) {
   ASSERT_EQ(storage("provision").exit_code, 0);
-  const aws::Json item = {{"id_hash", aws::attr::S("0123abcd")},
-                          {"purge_ts", aws::attr::N(4102444800)},
-                          {"body", aws::attr::B(std::string("\x00\x01payload", 9))}};
-  ASSERT_TRUE(dynamodb().put_item(table_, item).is_ok());
-  auto got = dynamodb().get_item(table_, {{"id_hash", aws::attr::S("0123abcd")}}, true);
-  ASSERT_TRUE(got.is_ok()) << got.status().to_string();
-  ASSERT_TRUE(got->has_value());
-  EXPECT_EQ(aws::attr::get_b(**got, "body"), std::string("\x00\x01payload", 9));
+  OriginProcess origin = OriginProcess::start({"--default-delay-ms", "0"});
+  std::map<std::string, std::string> env = credentials();
+  env["CACHE_DATA_SECURE_DATA_KEY"] = DataKey::generate().to_hex();
+  const std::string store = "aws:table=" + table_ + ",bucket=" + bucket_ +
+                            ",region=us-east-1,dynamodb-endpoint=" + dynamodb_endpoint_ +
+                            ",s3-endpoint=" + s3_endpoint_;
+  auto get = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "get");
+    for (const char* arg : {"--store", store.c_str(), "-v"}) args.emplace_back(arg);
+    return run_cachedata(args, dir_.path(), env);
+  };
 
-  const std::string key = "cache/0123abcd";
-  objects_.push_back(key);
-  ASSERT_TRUE(s3().put_object(bucket_, key, "a cached body").is_ok());
-  auto object = s3().get_object(bucket_, key);
-  ASSERT_TRUE(object.is_ok()) << object.status().to_string();
-  EXPECT_EQ(object->body, "a cached body");
+  const std::string small = origin.url("/resource/provisioned");
+  ProcessRun miss = get({small});
+  ASSERT_EQ(miss.exit_code, 0) << miss.describe();
+  EXPECT_EQ(line_starting(miss.err, "status: "), "status: original") << miss.describe();
+  ProcessRun hit = get({small});
+  ASSERT_EQ(hit.exit_code, 0) << hit.describe();
+  EXPECT_EQ(line_starting(hit.err, "status: "), "status: cache") << hit.describe();
+  EXPECT_EQ(hit.out, miss.out);
+  EXPECT_EQ(origin.hits("/resource/provisioned"), 1);
+
+  std::string letters(60'000, 'a');
+  std::mt19937 random(7);
+  for (char& c : letters) c = static_cast<char>('a' + random() % 26);
+  // Octet-stream: the origin's HTTP library refuses form bodies over 8 KB.
+  const std::vector<std::string> large = {origin.url("/echo"),
+                                          "-X",
+                                          "POST",
+                                          "-H",
+                                          "Content-Type: application/octet-stream",
+                                          "-d",
+                                          letters};
+  ProcessRun large_miss = get(large);
+  ASSERT_EQ(large_miss.exit_code, 0) << large_miss.describe();
+  ASSERT_EQ(line_starting(large_miss.err, "http-status: "), "http-status: 200")
+      << large_miss.describe();
+  ProcessRun large_hit = get(large);
+  ASSERT_EQ(large_hit.exit_code, 0) << large_hit.describe();
+  EXPECT_EQ(line_starting(large_hit.err, "status: "), "status: cache") << large_hit.describe();
+  EXPECT_TRUE(large_hit.out == large_miss.out) << "the large answer did not come back intact";
+  EXPECT_NE(large_miss.out.find(letters), std::string::npos);
+  EXPECT_EQ(origin.hits("/echo"), 1);
+
+  // Two items in the table, one of them pointing at its body under cache/ in the bucket.
+  auto scanned = dynamodb().call("Scan", {{"TableName", table_}, {"ConsistentRead", true}});
+  ASSERT_TRUE(scanned.is_ok()) << scanned.status().to_string();
+  ASSERT_EQ((*scanned)["Items"].size(), 2u) << scanned->dump();
+  int in_s3 = 0;
+  for (const aws::Json& item : (*scanned)["Items"]) {
+    auto s3_key = aws::attr::get_s(item, "s3_key");
+    if (!s3_key) continue;
+    ++in_s3;
+    EXPECT_EQ(*s3_key, "cache/" + aws::attr::get_s(item, "id_hash").value_or("?"));
+    auto object = s3().head_object(bucket_, *s3_key);
+    ASSERT_TRUE(object.is_ok()) << object.status().to_string();
+    EXPECT_EQ(aws::attr::get_n(item, "body_size"), static_cast<int64_t>(object->size));
+  }
+  EXPECT_EQ(in_s3, 1);
 }
 
 TEST_F(StorageProvision, BrokenRulesAreUsageErrors) {

@@ -92,6 +92,11 @@ class Cache {
   // it must stay callable until the Cache is destroyed (the destructor waits for that call).
   GetResult get(const Profile& profile, const Request& request, const Fetcher& fetcher);
 
+  // Blocks until every background refresh scheduled so far has finished (or been dropped). A
+  // short-lived program (the CLI) calls it before exiting, since the destructor drops the
+  // refreshes that have not started yet.
+  void wait_for_background_refreshes();
+
   // The request's id (64 hex characters) under the current key, as the store knows it.
   Result<std::string> id_of(const Profile& profile, const Request& request) const;
   // Removes the request's entry from the memory tier and the store.

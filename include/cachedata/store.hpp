@@ -64,7 +64,9 @@ class Store {
   virtual Status erase(std::string_view id) = 0;
   // Deletes every record whose purge time is at or before `now`; returns how many.
   virtual Result<uint64_t> sweep(int64_t now) = 0;
-  // Up to `limit` records' metadata, most recently used first.
+  // Up to `limit` records' metadata, most recently used first where the store keeps that order
+  // (the local store); a store that cannot (the shared store: a DynamoDB Scan) lists in its own
+  // order.
   virtual Result<std::vector<EntryInfo>> list(size_t limit) = 0;
   // Deletes every record; returns how many.
   virtual Result<uint64_t> clear() = 0;

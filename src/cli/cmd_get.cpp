@@ -6,6 +6,7 @@
 
 #include "cachedata/http_fetcher.hpp"
 #include "cli/cli_common.hpp"
+#include "core/byte_size.hpp"
 #include "core/url.hpp"
 
 namespace cachedata::cli {
@@ -24,7 +25,13 @@ struct GetOptions {
   bool override_origin = false;
   bool force_refresh = false;
   bool no_encrypt = false;
+  int64_t stale_while_revalidate = 0;
   double timeout_s = 30;
+  double connect_timeout_s = 5;
+  int attempts = 3;
+  long max_redirects = 5;
+  bool no_follow = false;
+  std::string max_body = "64M";
   bool verbose = false;
   // Pagination: `paginate` empty means none; the rest start as the library's defaults.
   std::string paginate;
@@ -50,6 +57,7 @@ int run_get(const GetOptions& o) {
   Profile profile;
   profile.ttl = std::chrono::seconds(o.ttl);
   profile.stale_on_error = std::chrono::seconds(o.stale_on_error);
+  profile.stale_while_revalidate = std::chrono::seconds(o.stale_while_revalidate);
   profile.override_origin_expiry = o.override_origin;
   profile.encrypt = !o.no_encrypt;
   if (o.interval > 0) {
@@ -62,6 +70,17 @@ int run_get(const GetOptions& o) {
   if (auto target = core::resolve_target(request); !target) return fail(target.status());
   HttpFetcherOptions fetch_options;
   fetch_options.timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
+  fetch_options.connect_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(o.connect_timeout_s * 1000));
+  fetch_options.retry.max_attempts = o.attempts;
+  fetch_options.follow_redirects = !o.no_follow;
+  fetch_options.max_redirects = o.max_redirects;
+  auto max_body = core::parse_byte_size(o.max_body);
+  if (!max_body || *max_body == 0) {
+    return fail(Status::invalid_argument("--max-body: '" + o.max_body +
+                                         "' is not a byte size (e.g. 1048576 or 64M)"));
+  }
+  fetch_options.max_body_bytes = *max_body;
   fetch_options.pagination = o.pagination;
   fetch_options.pagination.kind = pagination_kind(o.paginate);
   if (Status s = fetch_options.validate(); !s) return fail(s);
@@ -80,10 +99,14 @@ int run_get(const GetOptions& o) {
     std::fprintf(stderr, "status: %.*s\n", static_cast<int>(result.source_name().size()),
                  result.source_name().data());
     std::fprintf(stderr, "http-status: %d\n", result.status_code());
+    std::fprintf(stderr, "stale: %s\n", result.stale() ? "yes" : "no");
     std::fprintf(stderr, "expires: %s\n", iso8601(result.expires()).c_str());
     std::fprintf(stderr, "time: %.0f ms\n", ms.count());
   }
   if (!result.error().empty()) std::fprintf(stderr, "cachedata: %s\n", result.error().c_str());
+  // A stale answer within stale-while-revalidate has its refresh queued: this process is about
+  // to exit, and the destructor would drop it, so let it finish (the answer is already out).
+  (*cache)->wait_for_background_refreshes();
   return result.ok() ? 0 : 1;
 }
 
@@ -109,6 +132,11 @@ void register_get(CLI::App& app) {
                   "seconds a stale entry is served and extended when the origin fails")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--stale-while-revalidate", options->stale_while_revalidate,
+                  "seconds past expiry an entry is answered at once while it is refreshed "
+                  "(when the origin sends no stale-while-revalidate)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--override-origin-expiry", options->override_origin,
                 "ignore the origin's Cache-Control / Expires");
   cmd->add_flag("--force-refresh", options->force_refresh, "skip the cached entry and replace it");
@@ -117,6 +145,23 @@ void register_get(CLI::App& app) {
   cmd->add_option("--timeout", options->timeout_s, "total deadline of the origin call, seconds")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 86400.0));
+  cmd->add_option("--connect-timeout", options->connect_timeout_s,
+                  "deadline of one connection attempt, seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 86400.0));
+  cmd->add_option("--attempts", options->attempts,
+                  "tries per origin call, the first included (1: no retries)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 20));
+  cmd->add_option("--max-redirects", options->max_redirects, "redirects followed; more is an error")
+      ->capture_default_str()
+      ->check(CLI::Range(0L, 50L));
+  cmd->add_flag("--no-follow", options->no_follow,
+                "do not follow redirects: the 3xx is the answer");
+  cmd->add_option(
+         "--max-body", options->max_body,
+         "largest answer body (bytes, or with K/M/G); a larger one is an error, not cached")
+      ->capture_default_str();
   cmd->add_flag("-v,--verbose", options->verbose, "print status, expires and time on stderr");
   PaginationOptions& p = options->pagination;
   const char* group = "Pagination (every page into one entry; pages must be JSON)";

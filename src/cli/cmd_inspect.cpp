@@ -37,8 +37,8 @@ int run_inspect(const InspectOptions& o) {
 
 void register_inspect(CLI::App& app) {
   auto options = std::make_shared<InspectOptions>();
-  CLI::App* cmd =
-      app.add_subcommand("inspect", "List cached entries (metadata only, most recent first)");
+  CLI::App* cmd = app.add_subcommand(
+      "inspect", "List cached entries (metadata only; local store: most recent first)");
   cmd->add_option("--limit", options->limit, "at most this many entries")->capture_default_str();
   add_store_options(cmd, options->store, false);
   cmd->callback([options] { throw CLI::RuntimeError(run_inspect(*options)); });

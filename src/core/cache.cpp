@@ -606,6 +606,10 @@ Status Cache::purge(const Profile& profile, const Request& request) {
   return result;
 }
 
+void Cache::wait_for_background_refreshes() {
+  impl_->refresher.wait_idle();
+}
+
 CacheStats Cache::stats() const {
   const Counters& k = impl_->counters;
   auto v = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cachedata/store.hpp"
+#include "core/byte_size.hpp"
 
 namespace cachedata {
 namespace {
@@ -17,25 +18,6 @@ using Lookup = std::function<const char*(const char*)>;
 Status bad_value(const char* var, std::string_view value, std::string_view expected) {
   return Status::invalid_argument(std::string(var) + ": '" + std::string(value) + "' is not " +
                                   std::string(expected));
-}
-
-// "1048576", "64K", "64M", "1G" (binary multiples).
-std::optional<uint64_t> parse_byte_size(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  uint64_t multiplier = 1;
-  char last = text.back();
-  if (last == 'K' || last == 'k') multiplier = 1ull << 10;
-  if (last == 'M' || last == 'm') multiplier = 1ull << 20;
-  if (last == 'G' || last == 'g') multiplier = 1ull << 30;
-  if (multiplier != 1) text.remove_suffix(1);
-  if (text.empty() || text.size() > 15) return std::nullopt;
-  uint64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (value > UINT64_MAX / multiplier) return std::nullopt;  // would wrap to a wrong size
-  return value * multiplier;
 }
 
 std::optional<int64_t> parse_non_negative(std::string_view text) {
@@ -125,7 +107,7 @@ Result<Config> Config::from_env(const Lookup& lookup) {
                     SizeVar{"CACHE_DATA_LOCAL_INLINE_MAX_BYTES", &c.local_inline_max_bytes},
                     SizeVar{"CACHE_DATA_DYNAMO_DB_INLINE_MAX_BYTES", &c.aws_inline_max_bytes}}) {
     if (auto v = get(s.name)) {
-      auto bytes = parse_byte_size(*v);
+      auto bytes = core::parse_byte_size(*v);
       if (!bytes) return bad_value(s.name, *v, "a byte size (e.g. 67108864 or 64M)");
       *s.slot = *bytes;
     }

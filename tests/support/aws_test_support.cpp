@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
+#include "support/aws_test_stack.hpp"
 
 namespace cachedata::testing {
 
@@ -12,23 +12,12 @@ aws::ClientConfig local_config(aws::Service service, const std::string& endpoint
   c.region = "us-east-1";
   c.endpoint = aws::Endpoint{endpoint, true};
   c.credentials = std::make_shared<aws::StaticCredentialsProvider>(
-      aws::Credentials{"AKIDCACHEDATATEST", "test-secret-key", ""});
+      aws::Credentials{kTestAccessKeyId, kTestSecretAccessKey, ""});
   c.transport.connect_timeout = std::chrono::milliseconds(2000);
   c.transport.timeout = std::chrono::milliseconds(30000);
   c.transport.base_delay = std::chrono::milliseconds(5);
   c.transport.max_delay = std::chrono::milliseconds(50);
   return c;
-}
-
-std::optional<std::string> test_endpoint(const char* var) {
-  const char* v = std::getenv(var);
-  if (v == nullptr || *v == '\0') return std::nullopt;
-  return std::string(v);
-}
-
-bool running_in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
 }
 
 std::string unique_name(const std::string& prefix) {

@@ -1,7 +1,8 @@
 // Helpers of the AWS tests: an in-process HTTP server that a test scripts (standing in for
 // IMDS, the container endpoint, the Lambda extension or a failing AWS endpoint), an
-// environment given as a map, client configs for local endpoints, and the endpoints of the
-// real local servers (DynamoDB Local, s3rver) from the environment.
+// environment given as a map, and client configs for local endpoints. The endpoints of the real
+// local servers (DynamoDB Local, s3rver), and skipping or failing without them, are
+// aws_test_servers.hpp's CACHEDATA_REQUIRE_AWS_TEST_SERVER.
 #pragma once
 
 #include <httplib.h>
@@ -66,28 +67,7 @@ inline aws::EnvLookup env_of(std::map<std::string, std::string> vars) {
 // the given endpoint, short backoff so retry tests run fast.
 aws::ClientConfig local_config(aws::Service service, const std::string& endpoint);
 
-// The endpoint in `var` (CACHEDATA_TEST_DYNAMODB_ENDPOINT / CACHEDATA_TEST_S3_ENDPOINT), or
-// nullopt when unset. Use through AWS_TEST_ENDPOINT_OR_SKIP.
-std::optional<std::string> test_endpoint(const char* var);
-bool running_in_ci();
-
 // A name unique to this process and call: "cachedata-test-<pid>-<n>".
 std::string unique_name(const std::string& prefix);
 
 }  // namespace cachedata::testing
-
-// Declares `endpoint` from `var`, or skips the test (fails it under CI=true, where the servers
-// must run).
-#define AWS_TEST_ENDPOINT_OR_SKIP(endpoint, var)                                        \
-  auto endpoint##_opt = ::cachedata::testing::test_endpoint(var);                       \
-  if (!endpoint##_opt) {                                                                \
-    if (::cachedata::testing::running_in_ci()) {                                        \
-      FAIL() << var                                                                     \
-             << " is not set under CI=true: start the servers with "                    \
-                "scripts/test-servers.sh start and export scripts/test-servers.sh env"; \
-    }                                                                                   \
-    GTEST_SKIP() << var                                                                 \
-                 << " is not set: run scripts/test-servers.sh start and export the "    \
-                    "variables of scripts/test-servers.sh env";                         \
-  }                                                                                     \
-  const std::string endpoint = *endpoint##_opt

@@ -14,6 +14,7 @@
 #include "aws/dynamodb_client.hpp"
 #include "aws/s3_client.hpp"
 #include "support/aws_test_servers.hpp"
+#include "support/aws_test_stack.hpp"
 #include "support/aws_test_support.hpp"
 #include "support/cli_process.hpp"
 #include "support/test_support.hpp"
@@ -39,9 +40,7 @@ class StorageStack : public ::testing::Test {
   // Best effort: the servers are shared by the whole run.
   void TearDown() override {
     if (prefix_.empty()) return;
-    (void)dynamodb().delete_table(table_);
-    for (const std::string& key : objects_) (void)s3().delete_object(bucket_, key);
-    (void)s3().delete_bucket(bucket_);
+    remove_test_table_and_bucket(dynamodb(), s3(), table_, bucket_);
   }
 
   static std::string base36(unsigned n) {
@@ -65,8 +64,8 @@ class StorageStack : public ::testing::Test {
 
   // DynamoDB Local wants an access key id of letters and digits.
   static std::map<std::string, std::string> credentials() {
-    return {{"AWS_ACCESS_KEY_ID", "AKIDCACHEDATATEST"},
-            {"AWS_SECRET_ACCESS_KEY", "test-secret-key"}};
+    return {{"AWS_ACCESS_KEY_ID", kTestAccessKeyId},
+            {"AWS_SECRET_ACCESS_KEY", kTestSecretAccessKey}};
   }
 
   aws::DynamoDbClient dynamodb() const {
@@ -80,7 +79,6 @@ class StorageStack : public ::testing::Test {
   std::string prefix_;
   std::string table_;
   std::string bucket_;
-  std::vector<std::string> objects_;  // put by the test, deleted by TearDown
 };
 
 // The line of `out` that starts with `start`, or "" (for messages and exact checks).
