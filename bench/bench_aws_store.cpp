@@ -5,8 +5,10 @@
 //     (request id + Store::get + opening the envelope);
 //   - 20 MB entry in S3 (JSON-like text, and incompressible bytes): a bare signed GetObject of
 //     its object, and the two bare requests a hit needs (GetItem, then GetObject), vs Store::get
-//     (+ SHA-256 check of the object) and a whole Cache::get hit (+ AES-GCM, zstd); and the S3
-//     client's GetObject with that SHA-256 computed as the body arrives vs in a second pass.
+//     (+ SHA-256 check of the object), Store::get then opening the envelope after the last byte,
+//     Store::get_streaming opening it as it arrives (what the cache does), and a whole Cache::get
+//     hit; and the S3 client's GetObject with that SHA-256 computed as the body arrives vs in a
+//     second pass.
 // Every benchmark skips with a message when the servers' endpoints are not in the environment.
 // Wall time: most of a call is the servers' and the loopback's.
 #include <benchmark/benchmark.h>
@@ -16,6 +18,7 @@
 #include "aws_bench_env.hpp"
 #include "bare_aws_request.hpp"
 #include "core/envelope.hpp"
+#include "core/envelope_stream.hpp"
 #include "crypto/keyring.hpp"
 #include "crypto/sha256.hpp"
 
@@ -155,6 +158,29 @@ void BM_AwsStoreGetOpen(benchmark::State& state, Payload p) {
 BENCHMARK_CAPTURE(BM_AwsStoreGetOpen, 1KB, Payload::kSmallJson)->UseRealTime();
 BENCHMARK_CAPTURE(BM_AwsStoreGetOpen, 20MB_json, Payload::kLargeJson)->UseRealTime();
 BENCHMARK_CAPTURE(BM_AwsStoreGetOpen, 20MB_random, Payload::kLargeRandom)->UseRealTime();
+
+// Store::get_streaming with the opener the cache uses: the S3 body decrypted (and inflated) as it
+// arrives instead of after its last byte.
+void BM_AwsStoreGetStreamingOpen(benchmark::State& state, Payload p) {
+  AwsBenchEnv* env = env_or_skip(state);
+  if (env == nullptr) return;
+  const std::string id = env->id_of(p);
+  Store& store = *env->cache->store();
+  const crypto::Keyring keys({env->key}, "default");
+  for (auto _ : state) {
+    core::EntryStreamOpener opener(id, keys);
+    auto got = store.get_streaming(id, opener);
+    if (!got || !got->has_value() || !opener.began()) {
+      state.SkipWithError("not streamed from the store");
+      break;
+    }
+    auto entry = opener.finish();
+    if (!entry) state.SkipWithError(entry.status().to_string().c_str());
+    benchmark::DoNotOptimize(entry);
+  }
+}
+BENCHMARK_CAPTURE(BM_AwsStoreGetStreamingOpen, 20MB_json, Payload::kLargeJson)->UseRealTime();
+BENCHMARK_CAPTURE(BM_AwsStoreGetStreamingOpen, 20MB_random, Payload::kLargeRandom)->UseRealTime();
 
 // The whole get, served by the shared store (memory tier off).
 void BM_CacheGetAwsHit(benchmark::State& state, Payload p) {

@@ -120,6 +120,54 @@ TEST(AwsS3, TwentyMegabyteRoundTripIntoOneReservedBuffer) {
   s3.delete_bucket(bucket);
 }
 
+TEST(AwsS3, StreamedGetHandsEveryChunkOverAndKeepsNone) {
+  CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kS3, endpoint);
+  S3Client s3(local_config(Service::kS3, endpoint));
+  const std::string bucket = bucket_name();
+  ASSERT_TRUE(s3.create_bucket(bucket));
+  std::string body(3u << 20, '\0');
+  std::mt19937_64 rng(7);
+  for (char& c : body) c = static_cast<char>(rng());
+  ASSERT_TRUE(s3.put_object(bucket, "cache/streamed", body));
+
+  std::string received;
+  size_t chunks = 0;
+  GetObjectOptions streamed;
+  streamed.sha256 = true;
+  streamed.on_body = [&](std::string_view chunk) {
+    received.append(chunk);
+    ++chunks;
+    return true;
+  };
+  auto got = s3.get_object(bucket, "cache/streamed", streamed);
+  ASSERT_TRUE(got) << got.status().to_string();
+  EXPECT_TRUE(received == body);
+  EXPECT_GT(chunks, 1u);  // it arrived in pieces, each handed over as it came
+  EXPECT_TRUE(got->body.empty());
+  EXPECT_EQ(got->body.capacity(), std::string().capacity());  // nothing reserved for it
+  EXPECT_EQ(got->size, body.size());
+  ASSERT_TRUE(got->sha256.has_value());
+  EXPECT_EQ(*got->sha256, crypto::sha256(body));
+
+  // The consumer stops the transfer: an error, no retry, and no more chunks after the refusal.
+  size_t calls = 0;
+  streamed.on_body = [&](std::string_view) { return ++calls < 2; };
+  auto stopped = s3.get_object(bucket, "cache/streamed", streamed);
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(calls, 2u);
+  EXPECT_NE(stopped.status().message().find("stopped the transfer"), std::string::npos)
+      << stopped.status().to_string();
+
+  // An error answer is not streamed: NoSuchKey still maps to kNotFound, the consumer unused.
+  calls = 0;
+  auto missing = s3.get_object(bucket, "cache/absent", streamed);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(calls, 0u);
+  ASSERT_TRUE(s3.delete_object(bucket, "cache/streamed"));
+  s3.delete_bucket(bucket);
+}
+
 TEST(AwsS3, LifecycleAndEncryptionAsSent) {
   CACHEDATA_REQUIRE_AWS_TEST_SERVER(AwsTestServer::kS3, endpoint);
   S3Client s3(local_config(Service::kS3, endpoint));

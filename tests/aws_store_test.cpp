@@ -160,6 +160,83 @@ TEST_F(AwsStoreTest, TamperedS3ObjectIsAMiss) {
   EXPECT_FALSE(got->has_value());
 }
 
+// Records what a store streams to it, as the cache's EntryStreamOpener would receive it.
+struct RecordingSink : BodySink {
+  bool begin(const StoredRecord& record, uint64_t size) override {
+    began = true;
+    head = record.head;
+    announced = size;
+    return accept_begin;
+  }
+  bool write(std::string_view bytes) override {
+    ++writes;
+    body.append(bytes);
+    return writes < stop_after_writes;
+  }
+  bool accept_begin = true;
+  size_t stop_after_writes = SIZE_MAX;
+  bool began = false;
+  std::string head, body;
+  uint64_t announced = 0;
+  size_t writes = 0;
+};
+
+TEST_F(AwsStoreTest, StreamedGetHandsTheS3BodyToTheSinkAsItArrives) {
+  std::string body(600'000, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 13);
+  ASSERT_TRUE(store->put(record(20, body)));
+  RecordingSink sink;
+  auto got = store->get_streaming(id_for(20), sink);
+  ASSERT_TRUE(got && got->has_value()) << got.status().to_string();
+  EXPECT_TRUE(sink.began);
+  EXPECT_EQ(sink.head, "head of 20");
+  EXPECT_EQ(sink.announced, body.size());
+  EXPECT_TRUE(sink.body == body);
+  EXPECT_GT(sink.writes, 1u);
+  EXPECT_TRUE((*got)->body.empty());
+  EXPECT_EQ((*got)->head, "head of 20");
+
+  // An inline body is not streamed: the record carries it and the sink is untouched.
+  ASSERT_TRUE(store->put(record(21, "small")));
+  RecordingSink unused;
+  auto small = store->get_streaming(id_for(21), unused);
+  ASSERT_TRUE(small && small->has_value());
+  EXPECT_FALSE(unused.began);
+  EXPECT_EQ((*small)->body, "small");
+}
+
+TEST_F(AwsStoreTest, StreamedGetSkipsTheObjectWhenTheSinkDeclinesIt) {
+  ASSERT_TRUE(store->put(record(22, std::string(200'000, 'z'))));
+  RecordingSink declines;
+  declines.accept_begin = false;  // say, a head that does not open
+  auto got = store->get_streaming(id_for(22), declines);
+  ASSERT_TRUE(got && got->has_value()) << got.status().to_string();
+  EXPECT_EQ(declines.writes, 0u);
+  EXPECT_TRUE((*got)->body.empty());
+
+  RecordingSink stops;
+  stops.stop_after_writes = 1;  // say, a part header naming another write
+  auto stopped = store->get_streaming(id_for(22), stops);
+  ASSERT_TRUE(stopped && stopped->has_value()) << stopped.status().to_string();
+  EXPECT_EQ(stops.writes, 1u);
+}
+
+TEST_F(AwsStoreTest, StreamedGetOfATamperedOrDeletedS3ObjectIsAMiss) {
+  ASSERT_TRUE(store->put(record(23, std::string(20'000, 'x'))));
+  ASSERT_TRUE(s3->put_object(bucket, "cache/" + id_for(23), std::string(20'000, 'y')));
+  RecordingSink tampered;
+  auto got = store->get_streaming(id_for(23), tampered);
+  ASSERT_TRUE(got) << got.status().to_string();
+  EXPECT_FALSE(got->has_value());  // the hash check after the last byte: whatever the sink saw
+
+  ASSERT_TRUE(s3->delete_object(bucket, "cache/" + id_for(23)));
+  RecordingSink deleted;
+  auto gone = store->get_streaming(id_for(23), deleted);
+  ASSERT_TRUE(gone) << gone.status().to_string();
+  EXPECT_FALSE(gone->has_value());
+  EXPECT_EQ(deleted.writes, 0u);
+}
+
 TEST_F(AwsStoreTest, EntryPastPurgeTimeIsAMissBeforeTtlDeletesIt) {
   StoredRecord r = record(6, "body", -7200);  // expired 2 h ago, purge time 1 h ago
   ASSERT_TRUE(store->put(r));

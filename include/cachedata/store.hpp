@@ -6,6 +6,10 @@
 // key and never looks inside either part; the head names the body it belongs to, so a head and a
 // body from two different writes never open together (the cache treats that as a miss).
 //
+// A store that reads a body part as a stream (the shared store's S3 object) can hand it to a
+// BodySink piece by piece as it arrives (get_streaming), so that the reader opens a large body
+// while the rest is still on the wire instead of after the last byte.
+//
 // Every implementation is safe to call from many threads at once. Errors are values: a store
 // that is down returns kUnavailable / kIoError and the cache carries on without it.
 #pragma once
@@ -46,12 +50,35 @@ struct StoreStats {
   uint64_t purgeable_entries = 0;
 };
 
+// Receives one record's body part as the store reads it. Contract of Store::get_streaming:
+//   - begin(record, size) first, once the record is known and before any body byte (`record.body`
+//     is empty); false: the reader does not want this body (say, its head does not open), and
+//     the store skips reading it;
+//   - then write() with the body part's bytes, in order, `size` bytes in all; false stops the
+//     reading;
+//   - the store returns the record with an empty body. Whether the body was complete and
+//     authentic is the sink's to judge (the store still checks what it can: a body part that
+//     is missing, short or not the one the record names makes get_streaming return no record).
+// A sink whose begin() was never called was not used: the record carries its body as by get().
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual bool begin(const StoredRecord& record, uint64_t size) = 0;
+  virtual bool write(std::string_view bytes) = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
 
   // The record with `id`, std::nullopt when there is none (or it is past its purge time).
   virtual Result<std::optional<StoredRecord>> get(std::string_view id) = 0;
+  // As get(), but the store may hand a body it reads as a stream to `sink` (see BodySink). The
+  // default reads as get() does and never uses the sink.
+  virtual Result<std::optional<StoredRecord>> get_streaming(std::string_view id, BodySink& sink) {
+    (void)sink;
+    return get(id);
+  }
   // Inserts or replaces the record with the same id.
   virtual Status put(const StoredRecord& record) = 0;
   // Sets expiry and purge time of an existing record without rewriting its parts.

@@ -30,18 +30,34 @@ struct Sink {
   uint64_t max_bytes;
   bool head;
   std::optional<crypto::Sha256> hash;  // set when the body is hashed as it arrives
+  const std::function<bool(std::string_view)>* consumer = nullptr;
+  int status = 0;  // of the response being received, from its status line
+  uint64_t received = 0;
   bool too_large = false;
+  bool stopped = false;
+
+  bool consumes() const { return consumer != nullptr && status >= 200 && status <= 299; }
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* s = static_cast<Sink*>(user);
   const size_t n = size * count;
-  if (s->reply->body.size() + n > s->max_bytes) {
+  if (s->received + n > s->max_bytes) {
     s->too_large = true;
     return 0;
   }
-  s->reply->body.append(data, n);
-  if (s->hash) s->hash->update(std::string_view(data, n));
+  s->received += n;
+  const std::string_view chunk(data, n);
+  if (s->hash) s->hash->update(chunk);
+  if (s->consumes()) {
+    if (!(*s->consumer)(chunk)) {
+      s->stopped = true;
+      return 0;  // curl ends the transfer with CURLE_WRITE_ERROR
+    }
+    s->reply->streamed_bytes += n;
+    return n;
+  }
+  s->reply->body.append(chunk);
   return n;
 }
 
@@ -51,6 +67,13 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   std::string_view line(data, n);
   if (line.starts_with("HTTP/")) {
     s->reply->headers = Headers();  // a new response (after a 100 Continue)
+    s->status = 0;
+    const size_t space = line.find(' ');
+    if (space != std::string_view::npos) {
+      for (char c : line.substr(space + 1, 3)) {
+        s->status = c >= '0' && c <= '9' ? s->status * 10 + (c - '0') : 0;
+      }
+    }
     return n;
   }
   size_t colon = line.find(':');
@@ -74,7 +97,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
       s->too_large = true;
       return 0;
     }
-    if (digits) s->reply->body.reserve(static_cast<size_t>(length));
+    // A consumed body is not kept here: nothing to reserve.
+    if (digits && !s->consumes()) s->reply->body.reserve(static_cast<size_t>(length));
   }
   s->reply->headers.add(std::string(name), std::string(value));
   return n;
@@ -106,6 +130,7 @@ HttpReply http_exchange(const HttpExchange& request) {
 
   Sink sink{&reply, request.max_response_bytes, request.method == "HEAD", std::nullopt};
   if (request.hash_body) sink.hash.emplace();
+  if (request.body_consumer) sink.consumer = &request.body_consumer;
   // The reset keeps the connection cache, DNS cache and TLS sessions; options of the previous
   // call (another client's) must not leak into this one.
   curl_easy_reset(h);
@@ -149,6 +174,12 @@ HttpReply http_exchange(const HttpExchange& request) {
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, nullptr);
 
+  if (sink.stopped) {
+    reply.consumer_stopped = true;
+    reply.error = "the reader of the body stopped the transfer after " +
+                  std::to_string(reply.streamed_bytes) + " bytes";
+    return reply;
+  }
   if (sink.too_large) {
     reply.code = CURLE_FILESIZE_EXCEEDED;
     reply.error =

@@ -5,13 +5,15 @@
 // and no handle is ever shared; http_exchange is safe to call from any number of threads.
 // No retries here: that is the caller's policy. The request body is sent from the caller's
 // buffer (never copied); the response body is received into one string reserved to the
-// announced Content-Length, and hashed as it arrives when asked (hash_body).
+// announced Content-Length, and hashed as it arrives when asked (hash_body) — or, for a caller
+// that works on it as it arrives, a 2xx answer's body goes to body_consumer chunk by chunk.
 #pragma once
 
 #include <curl/curl.h>
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +42,10 @@ struct HttpExchange {
   // still in cache: the hashing runs while the server is still sending (free when a core is
   // idle), instead of a second pass over the whole body after the last byte (15 ms for 20 MB).
   bool hash_body = false;
+  // When set, the body of a 2xx answer goes here chunk by chunk as it arrives (hashed first,
+  // with hash_body) and HttpReply::body stays empty; other answers (errors) are received into
+  // `body` as usual. A false return stops the transfer (HttpReply::consumer_stopped).
+  std::function<bool(std::string_view)> body_consumer;
 };
 
 struct HttpReply {
@@ -49,6 +55,8 @@ struct HttpReply {
   Headers headers;
   std::string body;
   std::optional<crypto::Digest> body_sha256;  // with hash_body, when code == CURLE_OK
+  uint64_t streamed_bytes = 0;                // body bytes given to body_consumer
+  bool consumer_stopped = false;  // body_consumer returned false (code is then an error)
   std::chrono::milliseconds took{0};
 };
 

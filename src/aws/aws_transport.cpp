@@ -126,6 +126,7 @@ CallResult AwsTransport::call(const AwsRequest& request, Protocol protocol) cons
     exchange.timeout = left;
     exchange.max_response_bytes = config_.transport.max_response_bytes;
     exchange.hash_body = request.hash_response_body;
+    exchange.body_consumer = request.response_body_consumer;
 
     result.reply = http_exchange(exchange);
     ++result.attempts;
@@ -134,6 +135,13 @@ CallResult AwsTransport::call(const AwsRequest& request, Protocol protocol) cons
     std::optional<milliseconds> retry_after;
     bool transient = false;
     if (reply.code != CURLE_OK) {
+      if (reply.consumer_stopped || reply.streamed_bytes > 0) {
+        // The consumer has seen part of the body: another attempt would start it over.
+        return fail(reply.code == CURLE_OPERATION_TIMEDOUT ? Status::Code::kTimeout
+                                                           : Status::Code::kUnavailable,
+                    reply.error,
+                    reply.consumer_stopped ? "" : "not retried: the body was being streamed");
+      }
       if (reply.code == CURLE_FILESIZE_EXCEEDED) {
         result.status =
             Status::too_large(std::string(service) + " " + request.operation + ": " + reply.error);

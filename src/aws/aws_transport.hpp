@@ -15,6 +15,7 @@
 // threads: the transport itself is immutable.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,10 @@ struct AwsRequest {
   std::string payload_sha256;
   // Hash the answer's body as it arrives (HttpReply::body_sha256; see HttpExchange).
   bool hash_response_body = false;
+  // A 2xx answer's body goes here as it arrives instead of into the reply (see HttpExchange).
+  // An attempt that fails after some of it was handed over is not retried: the consumer has
+  // seen those bytes.
+  std::function<bool(std::string_view)> response_body_consumer;
 };
 
 struct CallResult {

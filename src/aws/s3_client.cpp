@@ -53,6 +53,7 @@ Result<S3Object> S3Client::get_object(const std::string& bucket, const std::stri
                                       const GetObjectOptions& options) const {
   AwsRequest r = request("GetObject", "GET", bucket, key);
   r.hash_response_body = options.sha256;
+  r.response_body_consumer = options.on_body;
   CallResult result = transport_.call(r, Protocol::kRestXml);
   if (!result.status) return result.status;
   return object_from(result.reply);

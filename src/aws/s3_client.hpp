@@ -5,7 +5,7 @@
 // Addressing: virtual-hosted or path-style per aws_endpoints.hpp. Large bodies are not copied:
 // put_object sends from the caller's buffer (hashed in place for the signature); get_object
 // receives into one string reserved to the Content-Length (hashed as it arrives, on request) and
-// hands it over by move.
+// hands it over by move, or hands each chunk to the caller as it arrives (GetObjectOptions).
 // Errors: kNotFound for NoSuchKey / NoSuchBucket / 404, others as in aws_error.hpp, with the
 // S3 <Code> and <Message> in the text. A bucket that already exists and is ours is an outcome
 // (BucketInfo::already_existed), not an error. A client is immutable and safe from many
@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,6 +39,11 @@ struct GetObjectOptions {
   // Hash the body while it is received (S3Object::sha256), for a caller that checks it: the
   // hashing overlaps the transfer instead of following it.
   bool sha256 = false;
+  // When set, the body goes here chunk by chunk as it arrives and S3Object::body stays empty
+  // (S3Object::size is the Content-Length): a large object is never held whole. A false return
+  // stops the transfer and get_object fails. A transfer cut off after some bytes were handed
+  // over is not retried.
+  std::function<bool(std::string_view)> on_body;
 };
 
 struct PutObjectOptions {

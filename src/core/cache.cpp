@@ -17,6 +17,7 @@
 #include "core/background_refresher.hpp"
 #include "core/entry.hpp"
 #include "core/envelope.hpp"
+#include "core/envelope_stream.hpp"
 #include "core/expiry_policy.hpp"
 #include "core/key_file.hpp"
 #include "core/logging.hpp"
@@ -176,7 +177,9 @@ struct GetFlow {
 
   std::optional<Found> lookup_store(const std::string& under_id) {
     if (!c.store) return std::nullopt;
-    auto record = c.store->get(under_id);
+    // A large body the store reads as a stream (S3) is opened as it arrives.
+    core::EntryStreamOpener streamed(under_id, *keys);
+    auto record = c.store->get_streaming(under_id, streamed);
     if (!record) {
       c.count(c.counters.store_read_errors);
       c.logger.log(LogLevel::kWarn, "store read failed (" + c.store->describe() +
@@ -185,7 +188,9 @@ struct GetFlow {
     }
     if (!record->has_value()) return std::nullopt;
     StoredRecord& stored = **record;
-    auto opened = core::open_entry(stored.head, std::move(stored.body), under_id, *keys);
+    auto opened = streamed.began()
+                      ? streamed.finish()
+                      : core::open_entry(stored.head, std::move(stored.body), under_id, *keys);
     if (!opened) {
       // Altered, truncated, moved, torn between two writes or sealed under a key we do not
       // hold: never served.

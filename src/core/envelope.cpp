@@ -171,12 +171,12 @@ std::string seal_part(EnvelopePart part, std::string_view payload, std::string_v
   return out;
 }
 
-// Authenticates and decrypts one part in place: on success `sealed` holds the decoded payload.
-// `nonce_out` receives the part's nonce (the body reference).
-Status open_part(EnvelopePart part, std::string& sealed, std::string_view id,
-                 const crypto::Keyring& keys, crypto::AeadNonce* nonce_out) {
-  if (sealed.size() < kEnvelopeHeaderSize + crypto::kAeadTagSize) {
-    return Status::corruption("envelope: shorter than header and tag");
+}  // namespace
+
+Status parse_part_header(std::string_view sealed, EnvelopePart part, const crypto::Keyring& keys,
+                         PartHeader* out) {
+  if (sealed.size() < kEnvelopeHeaderSize) {
+    return Status::corruption("envelope: shorter than its header");
   }
   if (std::memcmp(sealed.data(), kMagic, sizeof kMagic) != 0) {
     return Status::corruption("envelope: bad magic");
@@ -195,12 +195,31 @@ Status open_part(EnvelopePart part, std::string& sealed, std::string_view id,
   }
   crypto::KeyFingerprint fingerprint;
   std::memcpy(fingerprint.data(), sealed.data() + 8, fingerprint.size());
-  const crypto::DerivedKeys* key = keys.find(fingerprint);
-  if (key == nullptr)
+  out->key = keys.find(fingerprint);
+  if (out->key == nullptr)
     return Status::not_found("envelope: sealed under a key that is not configured");
-  crypto::AeadNonce nonce;
-  std::memcpy(nonce.data(), sealed.data() + 12, nonce.size());
+  std::memcpy(out->nonce.data(), sealed.data() + 12, out->nonce.size());
+  out->encrypted = (flags & kFlagEncrypted) != 0;
+  out->compressed = (flags & kFlagCompressed) != 0;
+  return Status::ok();
+}
+
+namespace {
+
+// Authenticates and decrypts one part in place: on success `sealed` holds the decoded payload.
+// `nonce_out` receives the part's nonce (the body reference).
+Status open_part(EnvelopePart part, std::string& sealed, std::string_view id,
+                 const crypto::Keyring& keys, crypto::AeadNonce* nonce_out) {
+  if (sealed.size() < kEnvelopeHeaderSize + crypto::kAeadTagSize) {
+    return Status::corruption("envelope: shorter than header and tag");
+  }
+  PartHeader header_fields;
+  if (Status s = parse_part_header(sealed, part, keys, &header_fields); !s) return s;
+  const crypto::DerivedKeys* key = header_fields.key;
+  const crypto::AeadNonce& nonce = header_fields.nonce;
   if (nonce_out != nullptr) *nonce_out = nonce;
+  const uint8_t flags = (header_fields.encrypted ? kFlagEncrypted : 0) |
+                        (header_fields.compressed ? kFlagCompressed : 0);
 
   const size_t payload_size = sealed.size() - kEnvelopeHeaderSize - crypto::kAeadTagSize;
   std::array<uint8_t, crypto::kAeadTagSize> tag;
@@ -327,12 +346,17 @@ std::string seal_head(const Entry& entry, std::string_view id, const crypto::Der
   return seal_part(EnvelopePart::kHead, encode_head(entry), id, key, encrypt, nullptr);
 }
 
-Result<Entry> open_entry(std::string_view head, std::string&& body, std::string_view id,
-                         const crypto::Keyring& keys) {
+Result<Entry> open_head(std::string_view head, std::string_view id, const crypto::Keyring& keys,
+                        uint64_t* body_size) {
   std::string head_payload(head);
   if (Status s = open_part(EnvelopePart::kHead, head_payload, id, keys, nullptr); !s) return s;
+  return decode_head(head_payload, body_size);
+}
+
+Result<Entry> open_entry(std::string_view head, std::string&& body, std::string_view id,
+                         const crypto::Keyring& keys) {
   uint64_t body_size = 0;
-  auto entry = decode_head(head_payload, &body_size);
+  auto entry = open_head(head, id, keys, &body_size);
   if (!entry) return entry.status();
   if (body_size == 0) {
     if (!body.empty()) return Status::corruption("envelope: a body part for a head without body");

@@ -47,6 +47,21 @@ std::string seal_head(const Entry& entry, std::string_view id, const crypto::Der
 Result<Entry> open_entry(std::string_view head, std::string&& body, std::string_view id,
                          const crypto::Keyring& keys);
 
+// Opens the head part alone: the entry without its body, and the body size the head declares.
+Result<Entry> open_head(std::string_view head, std::string_view id, const crypto::Keyring& keys,
+                        uint64_t* body_size);
+
+// A part's 24-byte header, checked (magic, version, flags, which part) and its key found by
+// fingerprint (kNotFound when none is configured). For openers that read a part as a stream.
+struct PartHeader {
+  const crypto::DerivedKeys* key = nullptr;
+  crypto::AeadNonce nonce{};
+  bool encrypted = false;
+  bool compressed = false;
+};
+Status parse_part_header(std::string_view sealed, EnvelopePart part, const crypto::Keyring& keys,
+                         PartHeader* out);
+
 // The head payload encoding alone (before compression and encryption), exposed for the fuzzer.
 // decode_head leaves `body` null and returns the body size it declares in `body_size`.
 std::string encode_head(const Entry& entry);

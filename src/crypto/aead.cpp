@@ -137,4 +137,47 @@ bool aead_open(const AeadKey& key, const AeadNonce& nonce, std::span<const std::
   return EVP_DecryptFinal_ex(ctx, nullptr, &len) == 1;
 }
 
+// Its own context, not the thread's keyed ones: a stream lives across calls (and may interleave
+// with aead_open on the same thread); one key schedule per large message is negligible.
+struct AeadOpenStream::Ctx {
+  CtxPtr evp;
+};
+
+AeadOpenStream::AeadOpenStream(const AeadKey& key, const AeadNonce& nonce)
+    : ctx_(new Ctx{CtxPtr(EVP_CIPHER_CTX_new())}) {
+  check(ctx_->evp != nullptr, "CTX_new");
+  check(EVP_DecryptInit_ex2(ctx_->evp.get(), aes_256_gcm(), key.data(), nonce.data(), nullptr),
+        "stream init");
+}
+
+AeadOpenStream::~AeadOpenStream() = default;
+
+void AeadOpenStream::add_aad(std::string_view aad) {
+  int len = 0;
+  in_chunks(aad, [&](std::string_view chunk, size_t) {
+    check(EVP_DecryptUpdate(ctx_->evp.get(), nullptr, &len,
+                            reinterpret_cast<const uint8_t*>(chunk.data()),
+                            checked_len(chunk.size())),
+          "stream aad");
+  });
+}
+
+void AeadOpenStream::decrypt(std::string_view ciphertext, uint8_t* plaintext_out) {
+  int len = 0;
+  in_chunks(ciphertext, [&](std::string_view chunk, size_t off) {
+    check(EVP_DecryptUpdate(ctx_->evp.get(), plaintext_out + off, &len,
+                            reinterpret_cast<const uint8_t*>(chunk.data()),
+                            checked_len(chunk.size())),
+          "stream update");
+  });
+}
+
+bool AeadOpenStream::finish(std::span<const uint8_t, kAeadTagSize> tag) {
+  int len = 0;
+  check(EVP_CIPHER_CTX_ctrl(ctx_->evp.get(), EVP_CTRL_GCM_SET_TAG, kAeadTagSize,
+                            const_cast<uint8_t*>(tag.data())),
+        "stream set tag");
+  return EVP_DecryptFinal_ex(ctx_->evp.get(), nullptr, &len) == 1;
+}
+
 }  // namespace cachedata::crypto

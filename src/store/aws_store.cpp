@@ -67,33 +67,11 @@ class AwsStore final : public Store {
       : options_(std::move(options)), dynamodb_(std::move(dynamodb)), s3_(std::move(s3)) {}
 
   Result<std::optional<StoredRecord>> get(std::string_view id) override {
-    if (!is_id(id)) return invalid_id(id);
-    auto item = dynamodb_->get_item(options_.table, key_of(id));
-    if (!item) return fail("read", item.status());
-    if (!item->has_value()) return std::optional<StoredRecord>();
-    const Json& found = **item;
-    StoredRecord record;
-    record.id = std::string(id);
-    auto expires = attr::get_n(found, kExpires);
-    auto purge = attr::get_n(found, kPurge);
-    auto head = attr::get_b(found, kHead);
-    // Not ours, or damaged: an item of another layout under this id is a miss, never an error.
-    if (!expires || !purge || !head || head->empty()) return std::optional<StoredRecord>();
-    // DynamoDB's TTL deletes up to days late: past its purge time the entry is gone for us.
-    if (*purge <= now()) return std::optional<StoredRecord>();
-    record.expires = *expires;
-    record.purge_at = *purge;
-    record.head = std::move(*head);
-    if (auto body = attr::get_b(found, kBody)) {
-      record.body = std::move(*body);
-    } else if (auto s3_key = attr::get_s(found, kS3Key)) {
-      auto object = read_body(*s3_key, found);
-      if (!object) return fail("body read", object.status());
-      // Missing or not the object the item points at: a miss (the cache fetches again).
-      if (!object->has_value()) return std::optional<StoredRecord>();
-      record.body = std::move(**object);
-    }
-    return std::optional<StoredRecord>(std::move(record));
+    return read(id, nullptr);
+  }
+
+  Result<std::optional<StoredRecord>> get_streaming(std::string_view id, BodySink& sink) override {
+    return read(id, &sink);
   }
 
   Status put(const StoredRecord& record) override {
@@ -230,6 +208,76 @@ class AwsStore final : public Store {
   static Status invalid_id(std::string_view id) {
     return Status::invalid_argument("aws store: invalid id \"" + std::string(id.substr(0, 80)) +
                                     "\" (want 64 lowercase hex characters)");
+  }
+
+  // get(), and get_streaming() when `sink` is set: an S3 body then goes to the sink as it
+  // arrives.
+  Result<std::optional<StoredRecord>> read(std::string_view id, BodySink* sink) {
+    if (!is_id(id)) return invalid_id(id);
+    auto item = dynamodb_->get_item(options_.table, key_of(id));
+    if (!item) return fail("read", item.status());
+    if (!item->has_value()) return std::optional<StoredRecord>();
+    const Json& found = **item;
+    StoredRecord record;
+    record.id = std::string(id);
+    auto expires = attr::get_n(found, kExpires);
+    auto purge = attr::get_n(found, kPurge);
+    auto head = attr::get_b(found, kHead);
+    // Not ours, or damaged: an item of another layout under this id is a miss, never an error.
+    if (!expires || !purge || !head || head->empty()) return std::optional<StoredRecord>();
+    // DynamoDB's TTL deletes up to days late: past its purge time the entry is gone for us.
+    if (*purge <= now()) return std::optional<StoredRecord>();
+    record.expires = *expires;
+    record.purge_at = *purge;
+    record.head = std::move(*head);
+    if (auto body = attr::get_b(found, kBody)) {
+      record.body = std::move(*body);
+    } else if (auto s3_key = attr::get_s(found, kS3Key)) {
+      auto object =
+          sink != nullptr ? stream_body(*s3_key, found, record, *sink) : read_body(*s3_key, found);
+      if (!object) return fail("body read", object.status());
+      // Missing or not the object the item points at: a miss (the cache fetches again).
+      if (!object->has_value()) return std::optional<StoredRecord>();
+      record.body = std::move(**object);
+    }
+    return std::optional<StoredRecord>(std::move(record));
+  }
+
+  // As read_body, but the object goes to `sink` as it arrives; an empty string when it went
+  // there whole (or the sink declined it), nullopt when it is missing or not the one the item
+  // names.
+  Result<std::optional<std::string>> stream_body(const std::string& s3_key, const Json& item,
+                                                 const StoredRecord& record, BodySink& sink) {
+    auto size = attr::get_n(item, kBodySize);
+    auto sha = attr::get_s(item, kBodySha256);
+    if (!size || !sha || *size < 0 || options_.bucket.empty()) {
+      return std::optional<std::string>();
+    }
+    // The sink opens the head first: a head that does not open saves reading the object.
+    if (!sink.begin(record, static_cast<uint64_t>(*size))) return std::optional<std::string>("");
+    bool sink_stopped = false;
+    uint64_t streamed = 0;
+    aws::GetObjectOptions get_options;
+    get_options.sha256 = true;
+    get_options.on_body = [&](std::string_view chunk) {
+      streamed += chunk.size();
+      if (sink.write(chunk)) return true;
+      sink_stopped = true;
+      return false;
+    };
+    auto object = s3_->get_object(options_.bucket, s3_key, get_options);
+    // The sink refused the body: its own verdict stands (the cache treats it as a miss).
+    if (sink_stopped) return std::optional<std::string>("");
+    if (!object) {
+      if (object.status().code() == Status::Code::kNotFound) return std::optional<std::string>();
+      return object.status();
+    }
+    if (streamed != static_cast<uint64_t>(*size) || !object->sha256 ||
+        crypto::to_hex(*object->sha256) != *sha) {
+      // Overwritten by a later write whose item is not there yet, or tampered with.
+      return std::optional<std::string>();
+    }
+    return std::optional<std::string>("");
   }
 
   // The body the item points at; nullopt when it is missing or not the one the item names.
