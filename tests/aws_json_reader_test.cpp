@@ -1,8 +1,10 @@
-// read_json (src/aws/json_reader.*) against nlohmann::json::parse, the reader it replaces on
-// the DynamoDB client's answers: the same document — value types included — or a discarded value
-// for the same inputs, on hand-picked cases (escapes, surrogates, UTF-8 edges, numbers, duplicate
-// keys, truncations) and on many generated and mutated documents. fuzz/fuzz_json_reader.cpp
-// runs the same comparison on fuzzed bytes.
+// read_json (src/aws/json_reader.*: RapidJSON's SAX reader building a nlohmann::json) against
+// nlohmann::json::parse, the reader it replaces on the DynamoDB client's answers: the same
+// document — value types included — or a discarded value for the same inputs, on hand-picked
+// cases (escapes, surrogates, UTF-8 edges, numbers, duplicate keys, truncations) and on many
+// generated and mutated documents; and the points where it is stricter on purpose (nesting, NUL
+// bytes, numbers RapidJSON deems too big). fuzz/fuzz_json_reader.cpp runs the same comparison on
+// fuzzed bytes.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -15,7 +17,11 @@ namespace cachedata {
 namespace {
 
 using Json = nlohmann::json;
-using aws::read_json;
+
+// read_json parses in situ (overwrites its argument): on a copy.
+Json read_json(std::string text) {
+  return aws::read_json(text);
+}
 
 // Equal values of equal types all the way down (nlohmann's == calls 1 and 1u and 1.0 equal).
 bool same(const Json& a, const Json& b) {
@@ -69,17 +75,24 @@ TEST(AwsJsonReader, HandPickedCasesMatchNlohmann) {
       "1", "-1", "123456789", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
       "-9223372036854775809", "18446744073709551615", "18446744073709551616", "1.5", "-0.25", "1e3",
       "1E+3", "1e-3", "2.5e10", "1e400", "-1e400", "0.1", "123.456e-7", "01", "-", "+1", "1.", ".5",
-      "1e", "1e+", "--1", "0x10", "1.5.5", "Infinity", "NaN",
-      // strings: escapes, \u, surrogate pairs, lone surrogates, control characters
+      "1e", "1e+", "--1", "0x10", "1.5.5", "Infinity", "NaN", "1e-400", "-1e-400", "0.0e308",
+      "-0.0", "1e308", "1.7976931348623157e308", "1.7976931348623159e308", "4.9e-324", "0.1e309",
+      "100000000000000000000000000000000000000000000000000", "123456789012345678901234567890e-20",
+      "0.30000000000000004", "2.2250738585072011e-308", "9007199254740993",
+      // strings: escapes, \u, surrogate pairs, lone surrogates, control characters (RapidJSON
+      // 1.1.0's SSE2 scan misses 0x1A-0x1F: read_json checks them)
       R"("a\"b\\c\/d\be\ff\ng\rh\ti")", R"("\u0041\u00e9\u4e2d\uFFFF")", R"("\u0000")",
       R"("\ud83d\ude00")", R"("\uD83D\uDE00")", R"("\ud83d")", R"("\ude00")", R"("\ud83dx")",
-      R"("\ud83d\u0041")", R"("\u12")", R"("\u12G4")", R"("\x")", "\"\\", "\"a", "\"a\tb\"",
-      "\"a\nb\"", "\"\x7f\"", std::string("\"a\0b\"", 5),
+      R"("\ud83d\u0041")", R"({"\udc00":1})", R"("a\uDFFFb")", R"("\u00ED\u00A0")", R"("\u12")",
+      R"("\u12G4")", R"("\x")", "\"\\", "\"a", "\"a\tb\"", "\"a\nb\"", "\"\x7f\"", "\"\x19\"",
+      "\"\x1a\"", "\"\x1f\"", "\"" + std::string(100, 'Q') + "\x1d" + std::string(100, 'Q') + "\"",
+      "[1]\x1e", "\"\\u001a\"", std::string("\"a\0b\"", 5),
       // UTF-8: well-formed, overlong, surrogates, past U+10FFFF, truncated
       "\"\xC3\xA9\"", "\"\xE4\xB8\xAD\"", "\"\xF0\x9F\x98\x80\"", "\"\xF4\x8F\xBF\xBF\"",
       "\"\xC0\xAF\"", "\"\xC1\xBF\"", "\"\xE0\x80\xAF\"", "\"\xE0\xA0\x80\"", "\"\xED\xA0\x80\"",
       "\"\xED\x9F\xBF\"", "\"\xF0\x80\x80\xAF\"", "\"\xF4\x90\x80\x80\"", "\"\xF5\x80\x80\x80\"",
-      "\"\xC3\"", "\"\xE4\xB8\"", "\"\x80\"", "\"\xFF\"", "\"\xC3\x41\"",
+      "\"\xC3\"", "\"\xE4\xB8\"", "\"\xEF", "{\"a\":\"\xF0", "[\"\xF4\x8F", "\"\x80\"", "\"\xFF\"",
+      "\"\xC3\x41\"",
       // objects and arrays: duplicates, separators, truncations, trailing data
       "{\"a\":1,\"a\":2}", "{\"a\":1,\"b\":2,\"a\":{\"c\":3}}", "{\"a\":1,}", "[1,]", "[,1]", "{,}",
       "{\"a\"}", "{\"a\":}", "{\"a\" 1}", "{1:2}", "{\"a\":1", "[1", "[1 2]", "{} {}", "{}x", "[] ",
@@ -97,6 +110,27 @@ TEST(AwsJsonReader, RefusesNestingBeyondTheLimit) {
   EXPECT_TRUE(read_json(deep).is_discarded());
   const std::string very_deep(100000, '[');  // no stack overflow on hostile input
   EXPECT_TRUE(read_json(very_deep).is_discarded());
+}
+
+// A NUL byte ends nlohmann's input (what follows is ignored); read_json refuses it.
+TEST(AwsJsonReader, RefusesANulByte) {
+  EXPECT_FALSE(Json::parse(std::string("{}\0x", 4), nullptr, false).is_discarded());
+  EXPECT_TRUE(read_json(std::string("{}\0x", 4)).is_discarded());
+  EXPECT_TRUE(read_json(std::string("{}\0", 3)).is_discarded());
+  EXPECT_TRUE(read_json(std::string("[1,\0]", 5)).is_discarded());
+}
+
+// RapidJSON refuses, while scanning, a positive exponent past 308 (less the fraction's digits)
+// and an integer part past DBL_MAX / 10 followed by more digits, before it knows the value:
+// nlohmann reads these few ones (a zero mantissa; more than 308 integer digits scaled back down).
+// No DynamoDB answer holds such a number; documented in json_reader.hpp.
+TEST(AwsJsonReader, RefusesNumbersRapidJsonDeemsTooBig) {
+  const std::vector<std::string> cases = {"0e400", "-0.0e999", "[0E+309]",
+                                          "1" + std::string(320, '0') + "e-300"};
+  for (const auto& text : cases) {
+    EXPECT_FALSE(Json::parse(text, nullptr, false).is_discarded()) << text;
+    EXPECT_TRUE(read_json(text).is_discarded()) << text;
+  }
 }
 
 // Random documents (DynamoDB-like and arbitrary), then byte-level mutations of them: every one
