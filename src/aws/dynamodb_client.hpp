@@ -117,6 +117,9 @@ class DynamoDbClient {
   // error Status (with `error` filled when given).
   Result<Json> call(const std::string& operation, const Json& request,
                     std::optional<AwsError>* error = nullptr) const;
+  // The same call with the request document already written.
+  Result<Json> call_document(const std::string& operation, std::string_view document,
+                             std::optional<AwsError>* error = nullptr) const;
 
   const ClientConfig& config() const { return transport_.config(); }
 
