@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/signing_key_cache.hpp"
 #include "aws/sigv4.hpp"
 #include "crypto/hex.hpp"
 
@@ -220,6 +221,23 @@ TEST_P(Sigv4Vector, QuerySigning) {
   EXPECT_EQ(c.rebuild(line, {}), c.expected("query-signed-request.txt"));
 }
 
+// The transport signs with the key its SigningKeyCache keeps: every vector, header and query,
+// byte for byte the same signature.
+TEST_P(Sigv4Vector, SigningWithACachedSigningKeyGivesTheSameSignatures) {
+  SuiteCase c = load_case(GetParam());
+  SigningKeyCache cache;
+  const auto mac = cache.get(c.creds.secret_access_key, amz_day(c.params.time), c.params.region,
+                             c.params.service);
+  SigningParams params = c.params;
+  params.signing_mac = mac.get();
+  auto header = sign_headers(c.request.to_sign, c.creds, params);
+  ASSERT_TRUE(header.is_ok()) << header.status().to_string();
+  EXPECT_EQ(header->signature, c.expected("header-signature.txt"));
+  auto query = presign_query(c.request.to_sign, c.creds, params, c.expires);
+  ASSERT_TRUE(query.is_ok()) << query.status().to_string();
+  EXPECT_EQ(query->signature, c.expected("query-signature.txt"));
+}
+
 std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
   std::string name = info.param;
   for (char& ch : name) {
@@ -350,6 +368,28 @@ TEST(Sigv4Rules, SigningKeyMatchesTheAwsDocumentationExample) {
   EXPECT_EQ(crypto::to_hex(signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830",
                                        "us-east-1", "iam")),
             "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
+}
+
+TEST(Sigv4Rules, SigningKeyCacheDerivesAgainForANewSecretDayRegionOrService) {
+  SigningKeyCache cache;
+  const std::string secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+  const auto first = cache.get(secret, "20150830", "us-east-1", "iam");
+  EXPECT_EQ(cache.get(secret, "20150830", "us-east-1", "iam"), first);  // kept for its day
+  const std::string message = "the string to sign";
+  const auto expect_derived = [&](std::string_view s, std::string_view day, std::string_view region,
+                                  std::string_view service) {
+    const auto mac = cache.get(s, day, region, service);
+    EXPECT_NE(mac, first);
+    EXPECT_EQ(mac->mac(message),
+              crypto::HmacSha256(signing_key(s, day, region, service)).mac(message));
+  };
+  expect_derived(secret + "2", "20150830", "us-east-1", "iam");  // rotated credentials
+  expect_derived(secret, "20150831", "us-east-1", "iam");        // the next day
+  expect_derived(secret, "20150830", "eu-west-1", "iam");
+  expect_derived(secret, "20150830", "us-east-1", "s3");
+  // A holder of an older key keeps a valid object after the cache moved on.
+  EXPECT_EQ(first->mac(message),
+            crypto::HmacSha256(signing_key(secret, "20150830", "us-east-1", "iam")).mac(message));
 }
 
 TEST(Sigv4Rules, AmzDateIsUtcBasicFormat) {

@@ -108,6 +108,9 @@ CallResult AwsTransport::call(const AwsRequest& request, Protocol protocol) cons
     }
     params.time = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     params.payload_hash = payload_hash;
+    const auto signing_mac = signing_keys_->get(creds->keys.secret_access_key, amz_day(params.time),
+                                                params.region, params.service);
+    params.signing_mac = signing_mac.get();
     auto signed_request = sign_headers(to_sign, creds->keys, params);
     if (!signed_request) {
       result.status =

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,7 @@
 #include "aws/aws_endpoints.hpp"
 #include "aws/aws_error.hpp"
 #include "aws/aws_http.hpp"
+#include "aws/signing_key_cache.hpp"
 #include "aws/sigv4.hpp"
 
 namespace cachedata::aws {
@@ -63,6 +65,8 @@ class AwsTransport {
 
  private:
   ClientConfig config_;
+  // Shared by copies of the transport: one derivation a day for all of them.
+  std::shared_ptr<SigningKeyCache> signing_keys_ = std::make_shared<SigningKeyCache>();
 };
 
 }  // namespace cachedata::aws

@@ -193,6 +193,7 @@ std::string credential_scope(const SigningParams& params) {
 
 std::string signature_hex(const Credentials& creds, const SigningParams& params,
                           std::string_view sts) {
+  if (params.signing_mac != nullptr) return hex(params.signing_mac->mac(sts));
   crypto::Digest key =
       signing_key(creds.secret_access_key, amz_day(params.time), params.region, params.service);
   crypto::Digest sig = crypto::HmacSha256(key).mac(sts);

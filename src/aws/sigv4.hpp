@@ -60,6 +60,10 @@ struct SigningParams {
   // Adds the session token after signing, so it stays out of the signature (the
   // post-sts-header-after case; a few services want this). False: the token is signed.
   bool omit_session_token = false;
+  // The HMAC keyed with signing_key() of these credentials, params.time's day, region and
+  // service, for a caller that keeps it (SigningKeyCache); null: derived for this signature.
+  // REQUIRES: it matches them, or the signature is wrong.
+  const crypto::HmacSha256* signing_mac = nullptr;
 };
 
 // Settings for S3: no path normalisation, single path encoding, x-amz-content-sha256 signed.

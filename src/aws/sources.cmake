@@ -1,6 +1,7 @@
 # AWS request signing and the DynamoDB / S3 / SSM wire clients.
 target_sources(cachedata PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/sigv4.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/signing_key_cache.cpp
   ${CMAKE_CURRENT_LIST_DIR}/aws_config_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/aws_endpoints.cpp
   ${CMAKE_CURRENT_LIST_DIR}/aws_error.cpp
