@@ -229,6 +229,61 @@ TEST(AwsTransport, S3BodyHashedAsItArrivesCoversOnlyTheFinalAnswer) {
   EXPECT_FALSE(plain->sha256.has_value());
 }
 
+// A streamed body (GetObjectOptions::on_body): an error answer before it is not streamed and is
+// retried as usual, so the consumer sees the final answer's bytes exactly once; a body cut off
+// after some bytes were handed over is not retried (the consumer would see them twice), while the
+// same cut without a consumer is retried.
+TEST(AwsTransport, StreamedBodyIsNeverRetriedOnceBytesWereHandedOver) {
+  LocalHttpServer server;
+  std::atomic<int> hits{0};
+  const std::string payload(1 << 20, 's');
+  server.server().Get(R"(/b/whole)", [&](const httplib::Request&, httplib::Response& res) {
+    if (++hits == 1) {
+      res.set_header("Retry-After", "0");
+      xml_error(res, 503, "SlowDown");
+      return;
+    }
+    res.set_content(payload, "application/octet-stream");
+  });
+  std::atomic<int> cut_hits{0};
+  server.server().Get(R"(/b/cut)", [&](const httplib::Request&, httplib::Response& res) {
+    ++cut_hits;
+    // Announces 1 MiB, sends 64 KiB, then drops the connection.
+    res.set_content_provider(payload.size(), "application/octet-stream",
+                             [&](size_t offset, size_t, httplib::DataSink& sink) {
+                               if (offset >= 64 * 1024) return false;
+                               sink.write(payload.data(), 64 * 1024);
+                               return true;
+                             });
+  });
+  server.start(8);
+  S3Client s3(local_config(Service::kS3, server.url()));
+
+  std::string received;
+  GetObjectOptions streamed;
+  streamed.on_body = [&](std::string_view chunk) {
+    received.append(chunk);
+    return true;
+  };
+  auto whole = s3.get_object("b", "whole", streamed);
+  ASSERT_TRUE(whole) << whole.status().to_string();
+  EXPECT_EQ(hits.load(), 2);
+  EXPECT_TRUE(received == payload);  // the 503's XML never reached the consumer
+
+  received.clear();
+  auto cut = s3.get_object("b", "cut", streamed);
+  ASSERT_FALSE(cut);
+  EXPECT_EQ(cut_hits.load(), 1) << cut.status().to_string();
+  EXPECT_TRUE(received == payload.substr(0, 64 * 1024)) << received.size() << " bytes handed over";
+  EXPECT_NE(cut.status().message().find("not retried"), std::string::npos)
+      << cut.status().to_string();
+
+  cut_hits = 0;
+  auto retried = s3.get_object("b", "cut");
+  ASSERT_FALSE(retried);
+  EXPECT_GT(cut_hits.load(), 1) << retried.status().to_string();
+}
+
 TEST(AwsTransport, ClientErrorsAreNotRetriedAndNameCodeMessageAndRequestId) {
   LocalHttpServer server;
   std::atomic<int> hits{0};
