@@ -69,7 +69,31 @@ class AwsDynamoDbOutageTest : public ::testing::Test {
     if (started_) (void)testing::run_program(script_, {"stop"}, dir_.path(), servers_env_);
   }
 
+  // The private DynamoDB Local is a JVM started a moment ago: its first calls are interpreted
+  // and, on a loaded 2-core machine, can take longer than the 800 ms deadline under test (that
+  // was this test's flake: a store error counted before the outage began). Its warm-up is
+  // done with a generous deadline, through the same kinds of calls the test then makes.
+  void warm_up_dynamodb() {
+    Config config = stack_->config();
+    config.keys = {DataKey::generate()};
+    config.memory_max_bytes = 0;
+    config.log_level = LogLevel::kOff;
+    config.aws.timeout = std::chrono::seconds(30);
+    auto warm = Cache::open(config);
+    ASSERT_TRUE(warm) << warm.status().to_string();
+    testing::CountingFetcher origin;
+    origin.respond = [](const Request&, const Validators&) { return testing::ok_response("warm"); };
+    for (int i = 0; i < 20; ++i) {
+      GetResult r =
+          (*warm)->get(Profile{}, Request::get("https://warm.example.com/" + std::to_string(i % 4)),
+                       origin.fetcher());
+      ASSERT_TRUE(r.ok()) << r.error();
+    }
+    ASSERT_EQ((*warm)->stats().store_read_errors, 0u);
+  }
+
   void open_cache() {
+    ASSERT_NO_FATAL_FAILURE(warm_up_dynamodb());
     Config config = stack_->config();
     config.keys = {DataKey::generate()};
     config.memory_max_bytes = 0;  // every get reads the store
@@ -107,6 +131,8 @@ TEST_F(AwsDynamoDbOutageTest, FrozenThenKilledDynamoDbStillAnswersFromTheOriginW
   ASSERT_EQ(get("/a").source_name(), "original");
   ASSERT_EQ(get("/a").source_name(), "cache");  // the store works before the outage
   ASSERT_EQ(origin_.calls.load(), 1);
+  // Errors are counted from here: only the outage's own.
+  const CacheStats before = cache_->stats();
 
   // Frozen: connections are accepted by the kernel but nothing answers — the slow failure.
   ASSERT_EQ(::kill(dynamodb_pid_, SIGSTOP), 0);
@@ -116,8 +142,8 @@ TEST_F(AwsDynamoDbOutageTest, FrozenThenKilledDynamoDbStillAnswersFromTheOriginW
   EXPECT_EQ(origin_.calls.load(), 2);
   // A read and a write, each bounded by the deadline, plus slack for a loaded 2-core machine.
   EXPECT_LT(frozen.elapsed(), 2 * kStoreDeadline + milliseconds(1000));
-  EXPECT_EQ(cache_->stats().store_read_errors, 1u);
-  EXPECT_EQ(cache_->stats().store_write_errors, 1u);
+  EXPECT_EQ(cache_->stats().store_read_errors - before.store_read_errors, 1u);
+  EXPECT_EQ(cache_->stats().store_write_errors - before.store_write_errors, 1u);
 
   // Killed: connections are refused — the fast failure.
   ASSERT_EQ(::kill(dynamodb_pid_, SIGKILL), 0);
@@ -128,7 +154,7 @@ TEST_F(AwsDynamoDbOutageTest, FrozenThenKilledDynamoDbStillAnswersFromTheOriginW
   EXPECT_EQ(killed.body(), "origin answer for https://api.example.com/b");
   EXPECT_EQ(origin_.calls.load(), 3);
   EXPECT_LT(killed.elapsed(), 2 * kStoreDeadline + milliseconds(1000));
-  EXPECT_GE(cache_->stats().store_read_errors, 2u);
+  EXPECT_GE(cache_->stats().store_read_errors - before.store_read_errors, 2u);
 }
 
 }  // namespace

@@ -68,6 +68,22 @@ TEST(ExpiryPolicyTest, IntervalBoundariesFollowTheWallClockAcrossDst) {
        "01:50 BST -> 01:00 GMT"},
       {"Europe/London", 21600, "2026-10-24T23:30:00", "2026-10-25T06:00:00",
        "6-hourly: 00:30 BST -> 06:00 GMT"},
+      // An interval that does not divide a day: its slots restart at every local midnight.
+      {"UTC", 25200, "2026-01-15T22:00:00", "2026-01-16T00:00:00",
+       "7-hourly: the day's last slot (21:00) ends at midnight, not 04:00"},
+      {"UTC", 25200, "2026-01-15T21:00:00", "2026-01-16T00:00:00",
+       "7-hourly, exactly on the last boundary"},
+      {"UTC", 25200, "2026-01-16T00:00:00", "2026-01-16T07:00:00", "7-hourly, from midnight"},
+      {"UTC", 86400, "2026-01-15T23:59:59", "2026-01-16T00:00:00", "daily, one second before"},
+      {"UTC", 1, "2026-01-15T12:00:00", "2026-01-15T12:00:01", "every second"},
+      // A boundary of the old offset that the wall clock never shows: New York skips 02:00 EST
+      // (07:00 UTC), so a 2-hourly slot begun at 00:00 ends at 04:00 EDT, not at the jump.
+      {"America/New_York", 7200, "2026-03-08T06:30:00", "2026-03-08T08:00:00",
+       "2-hourly over the gap: 02:00 EST never happens"},
+      // The first slot after a fall-back starts at the change when the new wall clock shows a
+      // boundary there (01:00 EST), and not one second later.
+      {"America/New_York", 3600, "2026-11-01T05:59:59", "2026-11-01T06:00:00",
+       "hourly, one second before the fall-back"},
   };
   for (const IntervalCase& c : cases) {
     SCOPED_TRACE(std::string(c.zone) + " " + c.now_utc + ": " + c.why);
@@ -84,6 +100,25 @@ TEST(ExpiryPolicyTest, IntervalRejectsUnknownZonesAndBadLengths) {
             Status::Code::kInvalidArgument);
   EXPECT_FALSE(next_interval_boundary(at("2026-01-15T12:00:00"), seconds(0), "UTC"));
   EXPECT_FALSE(next_interval_boundary(at("2026-01-15T12:00:00"), seconds(86401), "UTC"));
+  // The limits themselves are valid.
+  EXPECT_TRUE(next_interval_boundary(at("2026-01-15T12:00:00"), seconds(1), "UTC"));
+  EXPECT_TRUE(next_interval_boundary(at("2026-01-15T12:00:00"), seconds(86400), "UTC"));
+}
+
+TEST(ExpiryPolicyTest, TtlProfileExpiresTtlSecondsFromNow) {
+  Profile p;
+  p.ttl = seconds(45);
+  const TimePoint now = at("2026-01-15T12:00:00");
+  EXPECT_EQ(profile_expiry(p, now, "UTC").value(), utc("2026-01-15T12:00:45"));
+  // Sub-second parts of now are dropped, never rounded up.
+  EXPECT_EQ(profile_expiry(p, now + std::chrono::milliseconds(999), "UTC").value(),
+            utc("2026-01-15T12:00:45"));
+  p.on_interval = true;
+  p.interval = seconds(900);
+  p.time_zone = "Mars/Olympus";
+  EXPECT_EQ(profile_expiry(p, now, "UTC").status().code(), Status::Code::kInvalidArgument);
+  auto d = decide_expiry(p, 200, {}, now, "UTC");
+  EXPECT_EQ(d.status().code(), Status::Code::kInvalidArgument);
 }
 
 struct DecisionCase {
@@ -189,6 +224,108 @@ TEST(ExpiryPolicyTest, DecisionTable) {
        true,
        30,
        "max-age"},
+      {"400 is the first negative status", neg5, 400, {}, true, 5, "negative-ttl"},
+      {"399 is not negative", ttl60, 399, {}, true, 60, "ttl"},
+      {"Age that is not a number counts as 0",
+       ttl60,
+       200,
+       {{"Cache-Control", "max-age=600"}, {"Age", "abc"}},
+       true,
+       600,
+       "max-age"},
+      {"Age with trailing junk counts as 0, not its leading digits",
+       ttl60,
+       200,
+       {{"Cache-Control", "max-age=600"}, {"Age", "100x"}},
+       true,
+       600,
+       "max-age"},
+      {"negative Age counts as 0",
+       ttl60,
+       200,
+       {{"Cache-Control", "max-age=600"}, {"Age", "-100"}},
+       true,
+       600,
+       "max-age"},
+      {"Age of 9 is subtracted (digits at the edge of the range)",
+       ttl60,
+       200,
+       {{"Cache-Control", "max-age=600"}, {"Age", "9"}},
+       true,
+       591,
+       "max-age"},
+      {"Age of 0",
+       ttl60,
+       200,
+       {{"Cache-Control", "max-age=600"}, {"Age", "0"}},
+       true,
+       600,
+       "max-age"},
+      {"Age older than max-age: already expired, never negative",
+       ttl60,
+       200,
+       {{"Cache-Control", "max-age=600"}, {"Age", "700"}},
+       true,
+       0,
+       "max-age"},
+      {"Age is subtracted from an Expires lifetime too",
+       ttl60,
+       200,
+       {{"Date", "Thu, 15 Jan 2026 12:00:00 GMT"},
+        {"Expires", "Thu, 15 Jan 2026 12:10:00 GMT"},
+        {"Age", "100"}},
+       true,
+       500,
+       "expires"},
+      {"Expires without Date: measured from now",
+       ttl60,
+       200,
+       {{"Expires", "Thu, 15 Jan 2026 12:10:00 GMT"}},
+       true,
+       600,
+       "expires"},
+      {"Expires with an invalid Date: measured from now",
+       ttl60,
+       200,
+       {{"Date", "yesterday"}, {"Expires", "Thu, 15 Jan 2026 12:10:00 GMT"}},
+       true,
+       600,
+       "expires"},
+      {"max-age=0 is stored, already stale",
+       ttl60,
+       200,
+       {{"Cache-Control", "max-age=0"}},
+       true,
+       0,
+       "max-age"},
+      {"no-store beats max-age",
+       ttl60,
+       200,
+       {{"Cache-Control", "max-age=600, no-store"}},
+       false,
+       0,
+       "no-store"},
+      {"no-cache beats max-age",
+       ttl60,
+       200,
+       {{"Cache-Control", "max-age=600, no-cache"}},
+       true,
+       0,
+       "no-cache"},
+      {"Cache-Control split over two fields is read whole",
+       ttl60,
+       200,
+       {{"Cache-Control", "max-age=600"}, {"Cache-Control", "no-store"}},
+       false,
+       0,
+       "no-store"},
+      {"override ignores Expires",
+       override60,
+       200,
+       {{"Expires", "Thu, 15 Jan 2026 13:00:00 GMT"}},
+       true,
+       60,
+       "ttl"},
       {"Last-Modified alone: no heuristic, the ttl",
        ttl60,
        200,
@@ -285,6 +422,60 @@ TEST(CacheControlTest, ParsingTable) {
   }
 }
 
+struct StaleCase {
+  const char* name;
+  Profile profile;
+  const char* cache_control;  // of the stored answer; nullptr: none
+  int64_t now_after_expiry;   // seconds
+  bool serve;
+  int64_t expires_after_expiry;  // what the entry's expiry becomes (relative to the old one)
+  const char* rule;
+};
+
+TEST(ExpiryPolicyTest, StaleOnFailureTable) {
+  Profile off;  // stale_on_error 0: the profile does not allow it
+  off.stale_on_error = seconds(0);
+  Profile on = off;
+  on.stale_on_error = seconds(300);
+  Profile on_override = on;
+  on_override.override_origin_expiry = true;
+  Profile off_override = off;
+  off_override.override_origin_expiry = true;
+  const int64_t expires = utc("2026-01-15T12:00:00");
+  const StaleCase cases[] = {
+      {"profile allows: extended from now", on, nullptr, 50, true, 50 + 300, "stale-on-error"},
+      {"profile does not, origin says nothing", off, nullptr, 50, false, 0,
+       "stale-on-error disabled"},
+      {"must-revalidate: never stale", on, "max-age=60, must-revalidate", 1, false, 0,
+       "must-revalidate"},
+      {"no-cache: never stale", on, "no-cache", 1, false, 0, "no-cache"},
+      {"override: the profile alone decides", on_override, "must-revalidate", 1, true, 1 + 300,
+       "stale-on-error"},
+      {"override and the profile does not allow it", off_override, "stale-if-error=600", 1, false,
+       0, "stale-on-error disabled"},
+      {"stale-if-error window, inside", off, "max-age=60, stale-if-error=100", 50, true, 0,
+       "stale-if-error"},
+      {"stale-if-error window, its last second", off, "max-age=60, stale-if-error=100", 100, true,
+       0, "stale-if-error"},
+      {"stale-if-error window, one second past", off, "max-age=60, stale-if-error=100", 101, false,
+       0, "stale-on-error disabled"},
+      {"stale-if-error=0: only at the expiry itself", off, "stale-if-error=0", 0, true, 0,
+       "stale-if-error"},
+      {"the profile's extension wins over a stale-if-error window", on, "stale-if-error=100", 50,
+       true, 50 + 300, "stale-on-error"},
+  };
+  for (const StaleCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    Headers stored;
+    if (c.cache_control) stored.add("Cache-Control", c.cache_control);
+    const TimePoint now = TimePoint(seconds(expires + c.now_after_expiry));
+    StaleDecision d = decide_stale_on_failure(c.profile, stored, expires, now);
+    EXPECT_EQ(d.serve, c.serve);
+    EXPECT_STREQ(d.rule, c.rule);
+    EXPECT_EQ(d.expires - expires, c.serve ? c.expires_after_expiry : 0);
+  }
+}
+
 TEST(ExpiryPolicyTest, BackgroundRefreshWindow) {
   Profile p;
   Headers swr;
@@ -300,8 +491,14 @@ TEST(ExpiryPolicyTest, BackgroundRefreshWindow) {
   Headers no_cache;
   no_cache.add("Cache-Control", "no-cache");
   EXPECT_EQ(background_refresh_until(p, no_cache, 1000), 1000);
+  Headers swr0;
+  swr0.add("Cache-Control", "max-age=1, stale-while-revalidate=0");
+  EXPECT_EQ(background_refresh_until(p, swr0, 1000), 1000);  // the origin's 0 wins too
   p.override_origin_expiry = true;
   EXPECT_EQ(background_refresh_until(p, must, 1000), 1030);  // only the profile counts
+  EXPECT_EQ(background_refresh_until(p, swr, 1000), 1030);
+  p.stale_while_revalidate = seconds(-5);  // a negative window is no window
+  EXPECT_EQ(background_refresh_until(p, {}, 1000), 1000);
 }
 
 TEST(ExpiryPolicyTest, VaryNamesAreLowercaseSortedAndUnique) {
@@ -315,6 +512,20 @@ TEST(ExpiryPolicyTest, VaryNamesAreLowercaseSortedAndUnique) {
   star.add("Vary", "Accept, *");
   EXPECT_TRUE(vary_names(star).star);
   EXPECT_TRUE(vary_names({}).names.empty());
+  // Only Vary fields count; a lone name, tabs around it, and an empty field.
+  Headers other;
+  other.add("X-Vary", "Accept");
+  other.add("Vary", "\tX-Tenant\t");
+  other.add("Vary", "");
+  EXPECT_EQ(vary_names(other).names, (std::vector<std::string>{"x-tenant"}));
+  Headers only_star;
+  only_star.add("Vary", "*");
+  EXPECT_TRUE(vary_names(only_star).star);
+  EXPECT_TRUE(vary_names(only_star).names.empty());
+  Headers star_last;
+  star_last.add("Vary", "Accept,*");
+  EXPECT_TRUE(vary_names(star_last).star);
+  EXPECT_EQ(vary_names(star_last).names, (std::vector<std::string>{"accept"}));
 }
 
 TEST(CacheControlTest, ParsesHttpDates) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/request_id.hpp"
+#include "crypto/hex.hpp"
 #include "crypto/keyring.hpp"
 #include "support/test_support.hpp"
 
@@ -219,6 +220,142 @@ TEST(RequestIdTest, RejectsRequestsWithoutAnEndpoint) {
     EXPECT_FALSE(core::request_id(keyring.current().id_mac, Profile{}, Request::get(no_host)))
         << no_host;
   }
+}
+
+std::string with_method(const char* method) {
+  Request r = Request::get("https://api.example.com/v1/items");
+  r.method = method;
+  return id_of(r);
+}
+
+TEST(RequestIdTest, MethodsCompareWithoutCaseWhateverTheirLetters) {
+  // Every lower-case letter, the ends of the range included ('a' in patch, 'z' in a custom one).
+  EXPECT_EQ(with_method("patch"), with_method("PATCH"));
+  EXPECT_EQ(with_method("Patch"), with_method("PATCH"));
+  EXPECT_EQ(with_method("abcdefghijklmnopqrstuvwxyz"), with_method("ABCDEFGHIJKLMNOPQRSTUVWXYZ"));
+  EXPECT_NE(with_method("PATCH"), with_method("POST"));
+  // The canonical form carries it upper-cased.
+  Request r = Request::get("https://h.example/");
+  r.method = "zap";
+  EXPECT_NE(core::canonical_request(Profile{}, r).value().find(",3:ZAP,"), std::string::npos);
+}
+
+TEST(RequestIdTest, AnEmptyMethodIsGet) {
+  EXPECT_EQ(with_method(""), with_method("GET"));
+  EXPECT_NE(with_method(""), with_method("POST"));
+}
+
+TEST(RequestIdTest, EachCredentialHeaderHasItsOwnPlace) {
+  // The same secret in Authorization, Proxy-Authorization, Cookie or the auth field: four
+  // different requests (a server reads each differently), four ids.
+  std::vector<std::string> ids;
+  for (const char* header : {"Authorization", "Proxy-Authorization", "Cookie"}) {
+    Request r = Request::get("https://api.example.com/me");
+    r.headers.add(header, "secret");
+    ids.push_back(id_of(r));
+  }
+  Request in_auth = Request::get("https://api.example.com/me");
+  in_auth.auth = "secret";
+  ids.push_back(id_of(in_auth));
+  Request in_userinfo = Request::get("https://secret@api.example.com/me");
+  ids.push_back(id_of(in_userinfo));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    for (size_t j = i + 1; j < ids.size(); ++j) EXPECT_NE(ids[i], ids[j]) << i << " vs " << j;
+  }
+}
+
+TEST(RequestIdTest, CredentialHeaderNamesMatchWithoutCaseAndTheirValuesAreTrimmed) {
+  Request a = Request::get("https://api.example.com/me");
+  a.headers.add("COOKIE", " \tsid=1\t ");
+  Request b = Request::get("https://api.example.com/me");
+  b.headers.add("cookie", "sid=1");
+  EXPECT_EQ(id_of(a), id_of(b));
+  std::string canonical = core::canonical_request(Profile{}, b).value();
+  EXPECT_NE(canonical.find(",5:sid=1,"), std::string::npos) << canonical;
+  // Not a key header: with key headers named, it still counts, and is never listed twice.
+  Profile only_accept;
+  only_accept.key_headers = {"accept"};
+  std::string keyed = core::canonical_request(only_accept, b).value();
+  EXPECT_EQ(keyed.find("cookie"), std::string::npos) << keyed;
+  EXPECT_NE(keyed.find(",5:sid=1,"), std::string::npos) << keyed;
+}
+
+TEST(RequestIdTest, RepeatedCredentialHeadersAreKeptInTheirOrder) {
+  Request ab = Request::get("https://api.example.com/me");
+  ab.headers.add("Authorization", "a");
+  ab.headers.add("Authorization", "b");
+  Request ba = Request::get("https://api.example.com/me");
+  ba.headers.add("Authorization", "b");
+  ba.headers.add("Authorization", "a");
+  EXPECT_NE(id_of(ab), id_of(ba));
+  Request only_a = Request::get("https://api.example.com/me");
+  only_a.headers.add("Authorization", "a");
+  EXPECT_NE(id_of(ab), id_of(only_a));
+}
+
+TEST(RequestIdTest, HeaderOrderAndNameCaseDoNotChangeTheId) {
+  Request one = Request::get("https://api.example.com/x");
+  one.headers.add("Accept", "application/json");
+  one.headers.add("X-Tenant", "t1");
+  one.headers.add("Accept-Language", "fr");
+  Request other = Request::get("https://api.example.com/x");
+  other.headers.add("accept-language", "fr");
+  other.headers.add("x-tenant", "\tt1 ");
+  other.headers.add("ACCEPT", "application/json");
+  EXPECT_EQ(id_of(one), id_of(other));
+  // But a value is compared as it is.
+  Request upper = one;
+  upper.headers.set("x-tenant", "T1");
+  EXPECT_NE(id_of(one), id_of(upper));
+}
+
+TEST(RequestIdTest, EveryHeaderCountsWhenTheProfileNamesNone) {
+  Request plain = Request::get("https://api.example.com/x");
+  Request traced = plain;
+  traced.headers.add("X-Trace-Id", "1");
+  EXPECT_NE(id_of(plain), id_of(traced));
+  Profile named;
+  named.key_headers = {"X-TRACE-ID"};  // names match without case
+  EXPECT_NE(id_of(plain, "default", vector_key(), named),
+            id_of(traced, "default", vector_key(), named));
+  named.key_headers = {"accept"};
+  EXPECT_EQ(id_of(plain, "default", vector_key(), named),
+            id_of(traced, "default", vector_key(), named));
+}
+
+TEST(RequestIdTest, ParameterOrderDoesNotMatterButTheirCountDoes) {
+  std::string base = id_of(Request::get("https://h.example/p?b=2&a=1&c=3"));
+  EXPECT_EQ(id_of(Request::get("https://h.example/p?c=3&a=1&b=2")), base);
+  EXPECT_NE(id_of(Request::get("https://h.example/p?b=2&a=1")), base);
+  std::string canonical =
+      core::canonical_request(Profile{}, Request::get("https://h.example/p?b=2&a=1&c=3")).value();
+  EXPECT_NE(canonical.find(",1:3,1:a,1:1,1:b,1:2,1:c,1:3,"), std::string::npos) << canonical;
+}
+
+TEST(RequestIdTest, TheBodyIsHashedIntoTheId) {
+  Request r = Request::get("https://h.example/p");
+  r.method = "POST";
+  r.body = "abc";
+  std::string canonical = core::canonical_request(Profile{}, r).value();
+  // SHA-256("abc")
+  EXPECT_NE(canonical.find(",64:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad,"),
+            std::string::npos)
+      << canonical;
+  Request empty = r;
+  empty.body.clear();
+  EXPECT_NE(core::canonical_request(Profile{}, empty)
+                .value()
+                .find(",64:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,"),
+            std::string::npos);
+}
+
+TEST(RequestIdTest, TheIdIsTheHexMacOfTheCanonicalForm) {
+  crypto::Keyring keyring({vector_key()}, "default");
+  Request r = vector_1();
+  std::string id = core::request_id(keyring.current().id_mac, Profile{}, r).value();
+  EXPECT_EQ(id.size(), 64u);
+  EXPECT_EQ(id, crypto::to_hex(
+                    keyring.current().id_mac.mac(core::canonical_request(Profile{}, r).value())));
 }
 
 }  // namespace

@@ -1,0 +1,226 @@
+// The get flow's details around a 304 and a failure, on every store (support/get_flow_fixture.hpp):
+// which of a 304's header fields replace the stored ones (RFC 9111 §3.2, §4.3.4), which validators
+// the next revalidation sends, a 304 that says no-store, a 304 nobody asked for, an entry the store
+// lost while it was being revalidated, and a remembered failure that must never pass for an answer.
+#include <gtest/gtest.h>
+
+#include "cachedata/cache.hpp"
+#include "support/get_flow_fixture.hpp"
+
+namespace cachedata {
+namespace {
+
+using std::chrono::seconds;
+using testing::GetFlowTest;
+using testing::ok_response;
+using testing::test_name_suffix;
+
+class RevalidationTest : public GetFlowTest {
+ protected:
+  // A first answer with an ETag and the given extra headers, then the clock past its expiry.
+  void cache_then_expire(Headers extra = {}) {
+    origin.respond = [extra](const Request&, const Validators&) {
+      Headers h = extra;
+      h.add("ETag", "\"v1\"");
+      h.add("Content-Type", "text/plain");
+      return ok_response("stored body", h);
+    };
+    ASSERT_EQ(get().source(), DataSource::kOriginal);
+    clock.advance(seconds(61));
+  }
+  // The origin answers 304 with these headers (whatever validators it gets).
+  void answer_304(Headers headers) {
+    origin.respond = [headers](const Request&, const Validators&) {
+      Response r;
+      r.status_code = 304;
+      r.headers = headers;
+      return r;
+    };
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Stores, RevalidationTest, testing::kAllFlowStores, test_name_suffix);
+
+TEST_P(RevalidationTest, HeadersThatDescribeThe304ItselfNeverReplaceTheStoredOnes) {
+  cache_then_expire({{"Content-Length", "11"}, {"Content-Encoding", "identity"}});
+  answer_304({{"Content-Length", "0"},
+              {"Transfer-Encoding", "chunked"},
+              {"Content-Encoding", "gzip"},
+              {"Connection", "close"},
+              {"Keep-Alive", "timeout=5"},
+              {"Trailer", "X"},
+              {"Upgrade", "h2c"},
+              {"Proxy-Connection", "close"},
+              {"TE", "trailers"},
+              {"Content-Range", "bytes 0-0/1"},
+              {"X-Fresh", "from the 304"}});
+  GetResult r = get();
+  ASSERT_EQ(r.source(), DataSource::kCacheOriginalNotModified);
+  EXPECT_EQ(r.body(), "stored body");
+  for (GetResult seen : {r, (reopen(), get())}) {
+    SCOPED_TRACE(std::string(to_string(seen.source())));
+    EXPECT_EQ(seen.headers().get("content-length"), "11");
+    EXPECT_EQ(seen.headers().get("content-encoding"), "identity");
+    for (const char* own : {"transfer-encoding", "connection", "keep-alive", "trailer", "upgrade",
+                            "proxy-connection", "te", "content-range"}) {
+      EXPECT_FALSE(seen.headers().get(own).has_value()) << own;
+    }
+    EXPECT_EQ(seen.headers().get("x-fresh"), "from the 304");  // the rest do replace
+    EXPECT_EQ(seen.headers().get("content-type"), "text/plain");
+  }
+}
+
+TEST_P(RevalidationTest, A304sFieldsReplaceTheStoredOnesOfTheSameName) {
+  cache_then_expire({{"X-Version", "1"}, {"X-Version", "1b"}, {"X-Kept", "k"}});
+  answer_304({{"X-Version", "2"}});
+  GetResult r = get();
+  ASSERT_EQ(r.source(), DataSource::kCacheOriginalNotModified);
+  EXPECT_EQ(r.headers().get_combined("x-version"), "2");  // both stored fields replaced
+  EXPECT_EQ(r.headers().get("x-kept"), "k");
+}
+
+TEST_P(RevalidationTest, WithRetainHeadersA304OnlyBringsTheRetainedOnes) {
+  profile.retain_headers = {"x-version"};
+  cache_then_expire({{"X-Version", "1"}});
+  answer_304({{"X-Version", "2"}, {"X-Other", "not retained"}, {"Cache-Control", "max-age=120"}});
+  GetResult r = get();
+  ASSERT_EQ(r.source(), DataSource::kCacheOriginalNotModified);
+  EXPECT_EQ(r.headers().get("x-version"), "2");
+  EXPECT_FALSE(r.headers().get("x-other").has_value());
+  EXPECT_EQ(r.headers().get("cache-control"), "max-age=120");  // the cache's own rules need it
+  EXPECT_EQ(r.expires(), clock.now() + seconds(120));
+}
+
+TEST_P(RevalidationTest, ANewETagFromA304IsWhatTheNextRevalidationSends) {
+  cache_then_expire({{"Last-Modified", "Mon, 05 Jan 2026 10:00:00 GMT"}});
+  answer_304({{"ETag", "\"v2\""}, {"Last-Modified", "Tue, 06 Jan 2026 10:00:00 GMT"}});
+  ASSERT_EQ(get().source(), DataSource::kCacheOriginalNotModified);
+  EXPECT_EQ(origin.seen_validators.back().etag, "\"v1\"");
+  EXPECT_EQ(origin.seen_validators.back().last_modified, "Mon, 05 Jan 2026 10:00:00 GMT");
+  clock.advance(seconds(61));
+  reopen();  // from the store, not the memory tier
+  answer_304({});
+  ASSERT_EQ(get().source(), DataSource::kCacheOriginalNotModified);
+  ASSERT_EQ(origin.calls, 3);
+  EXPECT_EQ(origin.seen_validators.back().etag, "\"v2\"");
+  EXPECT_EQ(origin.seen_validators.back().last_modified, "Tue, 06 Jan 2026 10:00:00 GMT");
+}
+
+TEST_P(RevalidationTest, A304ThatSaysNoStoreRemovesTheStoredCopy) {
+  cache_then_expire();
+  answer_304({{"Cache-Control", "no-store"}});
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kCacheOriginalNotModified);
+  EXPECT_EQ(r.body(), "stored body");  // this answer is still the stored body
+  EXPECT_EQ(cache->stats().not_stored, 1u);
+  EXPECT_FALSE(store->get(id()).value().has_value()) << "the store kept it";
+  // Neither the memory tier nor the store serves it again: the next get asks without validators.
+  answer_versions();
+  GetResult next = get();
+  EXPECT_EQ(next.source(), DataSource::kOriginal);
+  EXPECT_TRUE(origin.seen_validators.back().empty());
+}
+
+TEST_P(RevalidationTest, A304ToARequestWithoutValidatorsIsAFailureNotAnAnswer) {
+  // On a miss: nothing was asked to be validated.
+  answer_304({{"ETag", "\"x\""}});
+  GetResult miss = get();
+  EXPECT_EQ(miss.source(), DataSource::kErrorOriginal);
+  EXPECT_NE(miss.error().find("304"), std::string::npos) << miss.error();
+  EXPECT_EQ(cache->stats().not_modified, 0u);
+  EXPECT_EQ(cache->stats().origin_failures, 1u);
+  // On a stale entry without ETag or Last-Modified: no validators were sent either; the stale
+  // entry is served as on any failure (stale_on_error), not "extended by a 304".
+  clock.advance(seconds(10));  // past the remembered failure
+  origin.respond = [](const Request&, const Validators&) { return ok_response("no validators"); };
+  ASSERT_EQ(get().source(), DataSource::kOriginalCacheExpired);  // replaces the failure
+  clock.advance(seconds(61));
+  answer_304({});
+  GetResult stale = get();
+  EXPECT_TRUE(origin.seen_validators.back().empty());
+  EXPECT_EQ(stale.source(), DataSource::kErrorCache);
+  EXPECT_EQ(stale.body(), "no validators");
+  EXPECT_EQ(cache->stats().not_modified, 0u);
+}
+
+TEST_P(RevalidationTest, AnEntryTheStoreLostDuringRevalidationIsWrittenBackWhole) {
+  cache_then_expire();
+  // The memory tier still holds it; the store lost it (swept, evicted, purged by another process).
+  ASSERT_TRUE(store->erase(id()));
+  answer_304({});
+  GetResult r = get();
+  ASSERT_EQ(r.source(), DataSource::kCacheOriginalNotModified);
+  auto stored = store->get(id()).value();
+  ASSERT_TRUE(stored.has_value()) << "not written back";
+  EXPECT_EQ(stored->expires, clock.seconds() + 60);
+  reopen();
+  GetResult again = get();
+  EXPECT_EQ(again.source(), DataSource::kCache);
+  EXPECT_EQ(again.body(), "stored body");
+}
+
+TEST_P(RevalidationTest, AnEntryTheStoreLostIsPutBackWhenServedStaleOnFailure) {
+  cache_then_expire();
+  ASSERT_TRUE(store->erase(id()));
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  GetResult r = get();
+  ASSERT_EQ(r.source(), DataSource::kErrorCache);
+  auto stored = store->get(id()).value();
+  ASSERT_TRUE(stored.has_value()) << "not written back";
+  EXPECT_EQ(stored->expires, clock.seconds() + 30);
+}
+
+TEST_P(RevalidationTest, ARememberedFailureIsNeverServedAsAStaleAnswer) {
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  GetResult first = get();
+  ASSERT_EQ(first.source(), DataSource::kErrorOriginal);
+  // Within the negative TTL: the failure is answered from the cache, without the origin.
+  EXPECT_EQ(get().source(), DataSource::kErrorOriginal);
+  EXPECT_EQ(origin.calls, 1);
+  EXPECT_EQ(cache->stats().negative_hits, 1u);
+  // Past it, the origin fails again: the old failure is not "stale data" to fall back on, and
+  // no validators come from it.
+  clock.advance(seconds(6));
+  GetResult second = get();
+  EXPECT_EQ(second.source(), DataSource::kErrorOriginal);
+  EXPECT_EQ(second.error(), "down");
+  EXPECT_EQ(origin.calls, 2);
+  EXPECT_TRUE(origin.seen_validators.back().empty());
+  EXPECT_EQ(cache->stats().stale_served, 0u);
+  // And once the origin answers, the answer replaces the failure.
+  clock.advance(seconds(6));
+  answer_versions();
+  GetResult answer = get();
+  EXPECT_EQ(answer.source(), DataSource::kOriginalCacheExpired);
+  EXPECT_EQ(answer.body(), "body v1");
+}
+
+TEST_P(RevalidationTest, AForcedRefreshSendsNoValidatorsAndReplacesTheEntry) {
+  cache_then_expire();
+  answer_versions();
+  Request forced = request;
+  forced.force_refresh = true;
+  GetResult r = get(forced);
+  EXPECT_EQ(r.source(), DataSource::kOriginalCacheUpdateForced);
+  EXPECT_TRUE(origin.seen_validators.back().empty());
+  reopen();
+  EXPECT_EQ(get().body(), "body v1");
+}
+
+TEST_P(RevalidationTest, AnExpiredEntryIsServedStaleOnlyUntilItsExtensionEnds) {
+  cache_then_expire();
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  GetResult stale = get();
+  ASSERT_EQ(stale.source(), DataSource::kErrorCache);
+  EXPECT_FALSE(stale.stale());  // extended by stale_on_error: fresh for another 30 s
+  EXPECT_EQ(stale.expires(), clock.now() + seconds(30));
+  clock.advance(seconds(29));
+  EXPECT_EQ(get().source(), DataSource::kCacheMemory);
+  EXPECT_EQ(origin.calls, 2);
+  clock.advance(seconds(1));  // the extension's last second has passed: expired again
+  EXPECT_EQ(get().source(), DataSource::kErrorCache);
+  EXPECT_EQ(origin.calls, 3);
+}
+
+}  // namespace
+}  // namespace cachedata
