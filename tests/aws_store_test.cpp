@@ -394,5 +394,135 @@ TEST_F(AwsStoreTest, AnEntryEndsAtTheSecondOfItsPurgeTs) {
   EXPECT_EQ(*attr::get_n(item(12), "purge_ts"), now + 120);
 }
 
+// --- item sizes, the inline threshold and the item limit, at their exact boundaries ---
+
+TEST(AwsStoreItemSizeTest, EachTypeCountsAsDynamoDbCountsIt) {
+  using store::dynamodb_item_size;
+  // S: name + UTF-8 bytes. B: name + decoded bytes (base64 padding is not data).
+  EXPECT_EQ(dynamodb_item_size(Json{{"id_hash", attr::S("abc")}}), 7u + 3u);
+  EXPECT_EQ(dynamodb_item_size(Json{{"b", attr::B("abc")}}), 1u + 3u);  // "YWJj"
+  EXPECT_EQ(dynamodb_item_size(Json{{"b", attr::B("ab")}}), 1u + 2u);   // "YWI="
+  EXPECT_EQ(dynamodb_item_size(Json{{"b", attr::B("a")}}), 1u + 1u);    // "YQ=="
+  EXPECT_EQ(dynamodb_item_size(Json{{"b", attr::B("")}}), 1u + 0u);
+  EXPECT_EQ(dynamodb_item_size(Json{{"b", attr::B(std::string(1000, 'x'))}}), 1u + 1000u);
+  // N: one byte per two digits, plus two (an overestimate, never under DynamoDB's count).
+  EXPECT_EQ(dynamodb_item_size(Json{{"n", attr::N(7)}}), 1u + 2u);
+  EXPECT_EQ(dynamodb_item_size(Json{{"n", attr::N(12)}}), 1u + 3u);
+  EXPECT_EQ(dynamodb_item_size(Json{{"n", attr::N(1765000000)}}), 1u + 7u);
+  EXPECT_EQ(dynamodb_item_size(Json{{"t", attr::BOOL(true)}}), 1u + 1u);
+  EXPECT_EQ(dynamodb_item_size(Json{{"z", Json{{"NULL", true}}}}), 1u + 1u);
+  // M and L: three bytes, then per element its size plus one (and a member's name).
+  Json map = Json{{"M", Json{{"ab", attr::S("xyz")}, {"c", attr::N(1)}}}};
+  EXPECT_EQ(dynamodb_item_size(Json{{"m", map}}), 1u + 3u + (2 + 3 + 1) + (1 + 2 + 1));
+  Json list = Json{{"L", Json::array({attr::S("xy"), attr::B("q")})}};
+  EXPECT_EQ(dynamodb_item_size(Json{{"l", list}}), 1u + 3u + (2 + 1) + (1 + 1));
+  // A value that is no attribute value counts nothing; names and values of several add up.
+  EXPECT_EQ(dynamodb_item_size(Json{{"x", Json::object()}}), 1u);
+  EXPECT_EQ(dynamodb_item_size(Json{{"x", 5}}), 1u);
+  EXPECT_EQ(dynamodb_item_size(Json{{"a", attr::S("1")}, {"bb", attr::S("22")}}), 2u + 4u);
+}
+
+// The item the store writes for `r` with its body inline, as the store sizes it.
+uint64_t inline_item_size(const StoredRecord& r) {
+  return store::dynamodb_item_size(Json{{"id_hash", attr::S(r.id)},
+                                        {"expires", attr::N(r.expires)},
+                                        {"purge_ts", attr::N(r.purge_at)},
+                                        {"head", attr::B(r.head)},
+                                        {"body", attr::B(r.body)}});
+}
+
+TEST_F(AwsStoreTest, ABodyStaysInlineUpToExactlyTheInlineLimit) {
+  StoredRecord r = record(13, std::string(500, 'i'));
+  store::AwsStoreOptions exact = store_options;
+  exact.inline_max_bytes = inline_item_size(r);
+  auto at_limit = store::open_aws_store(exact, ddb, s3).value();
+  ASSERT_TRUE(at_limit->put(r));
+  EXPECT_EQ(attr::get_b(item(13), "body"), r.body) << "an item of exactly the limit stays inline";
+  r.body.push_back('i');  // one byte over
+  ASSERT_TRUE(at_limit->put(r));
+  Json over = item(13);
+  EXPECT_FALSE(attr::get_b(over, "body").has_value()) << over.dump();
+  EXPECT_EQ(attr::get_s(over, "s3_key"), "cache/" + id_for(13));
+  auto got = at_limit->get(id_for(13));
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->body, r.body);
+}
+
+TEST(AwsStoreItemLimitTest, AHeadFillingExactly400KiBIsSentAndOneByteMoreIsRefused) {
+  // A DynamoDB that is not there (a closed port): an item the store sends fails as unavailable;
+  // one it refuses by size is too large before any call.
+  aws::ClientConfig nowhere = testing::local_config(aws::Service::kDynamoDb, "http://127.0.0.1:1");
+  nowhere.transport.max_attempts = 1;
+  auto ddb = std::make_shared<aws::DynamoDbClient>(nowhere);
+  store::AwsStoreOptions options;
+  options.table = "t";
+  auto store = store::open_aws_store(options, ddb, nullptr).value();
+  StoredRecord r;
+  r.id = id_for(14);
+  r.expires = 1765000000;
+  r.purge_at = 1765003600;
+  r.head = "h";
+  const uint64_t without_head = store::dynamodb_item_size(Json{{"id_hash", attr::S(r.id)},
+                                                               {"expires", attr::N(r.expires)},
+                                                               {"purge_ts", attr::N(r.purge_at)},
+                                                               {"head", attr::B("")}});
+  r.head = std::string(store::kDynamoDbItemLimit - without_head, 'h');
+  Status at_limit = store->put(r);
+  EXPECT_NE(at_limit.code(), Status::Code::kTooLarge) << at_limit.to_string();
+  EXPECT_NE(at_limit.code(), Status::Code::kOk);  // there is no table to take it
+  r.head.push_back('h');
+  EXPECT_EQ(store->put(r).code(), Status::Code::kTooLarge);
+}
+
+TEST(AwsStoreItemLimitTest, InlineLimitsUpTo300KiBAreAccepted) {
+  auto ddb = std::make_shared<aws::DynamoDbClient>(
+      testing::local_config(aws::Service::kDynamoDb, "http://127.0.0.1:1"));
+  store::AwsStoreOptions options;
+  options.table = "t";
+  options.inline_max_bytes = store::kMaxInlineBytes;
+  EXPECT_TRUE(store::open_aws_store(options, ddb, nullptr));
+  options.inline_max_bytes = store::kMaxInlineBytes + 1;
+  EXPECT_EQ(store::open_aws_store(options, ddb, nullptr).status().code(),
+            Status::Code::kInvalidArgument);
+  options.inline_max_bytes = 10;
+  options.table = "";
+  EXPECT_EQ(store::open_aws_store(options, ddb, nullptr).status().code(),
+            Status::Code::kInvalidArgument);
+  options.table = "t";
+  options.bucket = "b";  // a bucket needs an S3 client
+  EXPECT_EQ(store::open_aws_store(options, ddb, nullptr).status().code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(store::open_aws_store(options, nullptr, nullptr).status().code(),
+            Status::Code::kInvalidArgument);
+}
+
+TEST_F(AwsStoreTest, ListAndStatsCountHeadAndBodyBytesAndTheirBoundaries) {
+  StoredRecord small = record(15, std::string(20, 'a'), 100);  // head "head of 15": 10 bytes
+  StoredRecord large = record(16, std::string(20'000, 'z'), 200);
+  ASSERT_TRUE(store->put(small));
+  ASSERT_TRUE(store->put(large));
+  auto listed = store->list(10);
+  ASSERT_TRUE(listed) << listed.status().to_string();
+  ASSERT_EQ(listed->size(), 2u);
+  for (const EntryInfo& e : *listed) {
+    const StoredRecord& r = e.id == small.id ? small : large;
+    SCOPED_TRACE(e.id);
+    EXPECT_EQ(e.size, r.head.size() + r.body.size());
+    EXPECT_EQ(e.expires, r.expires);
+    EXPECT_EQ(e.purge_at, r.purge_at);
+  }
+  EXPECT_EQ(store->list(1)->size(), 1u);
+  auto before = store->stats(small.expires - 1);
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->entries, 2u);
+  EXPECT_EQ(before->bytes, 10u + 20u + 10u + 20'000u);
+  EXPECT_EQ(before->expired_entries, 0u);
+  EXPECT_EQ(before->purgeable_entries, 0u);
+  EXPECT_EQ(store->stats(small.expires)->expired_entries, 1u);  // expired at its second
+  EXPECT_EQ(store->stats(large.expires)->expired_entries, 2u);
+  EXPECT_EQ(store->stats(small.purge_at - 1)->purgeable_entries, 0u);
+  EXPECT_EQ(store->stats(small.purge_at)->purgeable_entries, 1u);
+}
+
 }  // namespace
 }  // namespace cachedata

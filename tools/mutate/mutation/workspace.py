@@ -5,7 +5,8 @@ hour while the checkout is edited, and an interrupted run leaves nothing mutated
 is refreshed from the checkout (tracked and untracked, not ignored files) at the start of a run;
 files whose content did not change keep their mtime, so the build stays incremental.
 
-The build is a plain Debug build (no sanitizers, -O0, no debug info, gold linker when present):
+The build is a plain Debug build (no sanitizers, -O0, no debug info, gold linker when present,
+warnings not errors):
 a mutant costs one object, one archive and the links of the tests that run it, so compile and
 link speed matter more here than anything the sanitizer build adds. The sanitizer build remains
 what `.ci/run` uses.
@@ -25,6 +26,19 @@ class Workspace:
         self.root = root
         self.tree = root / "tree"
         self.build = root / "build"
+
+    def lock(self) -> None:
+        """One run per workspace: a second one would write its mutants into the first's copy.
+        Held until the process exits."""
+        import fcntl
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock_file = open(self.root / "lock", "w")  # noqa: SIM115 (kept open on purpose)
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SystemExit(f"mutate: {self.root} is in use by another run "
+                             "(wait for it, or pass another --workspace)")
 
     def sync(self) -> int:
         """Copies changed files from the checkout; returns how many were copied."""
@@ -61,15 +75,16 @@ class Workspace:
         return copied
 
     def configure(self) -> None:
-        if (self.build / "CMakeCache.txt").is_file():
-            return
+        """Configures the build (again: cheap when nothing changed, and settings stay current)."""
         args = [
             "cmake", "-S", str(self.tree), "-B", str(self.build),
             "-DCMAKE_BUILD_TYPE=Debug",
             "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0",
             "-DCACHEDATA_BUILD_BENCH=OFF",
+            # A mutant that leaves a variable unused still changes behaviour: it must build.
+            "-DCACHEDATA_WERROR=OFF",
         ]
-        if shutil.which("ninja"):
+        if shutil.which("ninja") and not (self.build / "CMakeCache.txt").is_file():
             args += ["-G", "Ninja"]
         if shutil.which("ld.gold"):
             args += ["-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=gold"]
