@@ -528,6 +528,39 @@ TEST(ExpiryPolicyTest, VaryNamesAreLowercaseSortedAndUnique) {
   EXPECT_EQ(vary_names(star_last).names, (std::vector<std::string>{"accept"}));
 }
 
+TEST(CacheControlTest, ParsesEveryDirectiveAndTheLimitsOfItsValue) {
+  CacheControl all = parse_cache_control(
+      "\ts-maxage=5\t, proxy-revalidate, private, public, immutable, no-cache, no-store, "
+      "must-revalidate");
+  EXPECT_EQ(all.s_maxage, 5);
+  EXPECT_TRUE(all.proxy_revalidate);
+  EXPECT_TRUE(all.is_private);
+  EXPECT_TRUE(all.is_public);
+  EXPECT_TRUE(all.immutable);
+  EXPECT_TRUE(all.no_cache);
+  EXPECT_TRUE(all.no_store);
+  EXPECT_TRUE(all.must_revalidate);
+  CacheControl none = parse_cache_control("max-age=1");
+  EXPECT_FALSE(none.s_maxage.has_value());
+  EXPECT_FALSE(none.proxy_revalidate || none.is_private || none.is_public || none.immutable ||
+               none.no_cache || none.no_store || none.must_revalidate);
+  EXPECT_EQ(parse_cache_control("s-maxage=x").s_maxage, 0);  // invalid: stale, as max-age
+  EXPECT_EQ(parse_cache_control("s-maxage=9, s-maxage=4").s_maxage, 4);
+  // Delta-seconds are capped at 2^31 (RFC 9111 §1.2.2), exactly there and above.
+  EXPECT_EQ(parse_cache_control("max-age=2147483647").max_age, 2147483647);
+  EXPECT_EQ(parse_cache_control("max-age=2147483648").max_age, 2147483648LL);
+  EXPECT_EQ(parse_cache_control("max-age=2147483649").max_age, 2147483648LL);
+  EXPECT_EQ(parse_cache_control("stale-if-error=0").stale_if_error, 0);
+  EXPECT_EQ(parse_cache_control("stale-while-revalidate=9, stale-while-revalidate=3")
+                .stale_while_revalidate,
+            3);
+  EXPECT_EQ(parse_cache_control("stale-if-error=\"7\"").stale_if_error, 7);
+  EXPECT_EQ(parse_cache_control("max-age=09").max_age, 9);
+  EXPECT_EQ(parse_cache_control("max-age=/").max_age, 0);  // the characters around the digits
+  EXPECT_EQ(parse_cache_control("max-age=:").max_age, 0);
+  EXPECT_EQ(parse_cache_control("no-store=\"a,b\", max-age=3").max_age, 3);
+}
+
 TEST(CacheControlTest, ParsesHttpDates) {
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT")->time_since_epoch().count(),
             784111777);
@@ -537,6 +570,10 @@ TEST(CacheControlTest, ParsesHttpDates) {
   EXPECT_FALSE(parse_http_date("0"));
   EXPECT_FALSE(parse_http_date("-1"));
   EXPECT_FALSE(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT trailing"));
+  // Whitespace around the value is not part of it.
+  EXPECT_EQ(parse_http_date(" \tSun, 06 Nov 1994 08:49:37 GMT \t")->time_since_epoch().count(),
+            784111777);
+  EXPECT_FALSE(parse_http_date(""));
   EXPECT_EQ(format_http_date(std::chrono::sys_seconds(seconds(784111777))),
             "Sun, 06 Nov 1994 08:49:37 GMT");
 }

@@ -234,6 +234,10 @@ TEST(RequestIdTest, MethodsCompareWithoutCaseWhateverTheirLetters) {
   EXPECT_EQ(with_method("Patch"), with_method("PATCH"));
   EXPECT_EQ(with_method("abcdefghijklmnopqrstuvwxyz"), with_method("ABCDEFGHIJKLMNOPQRSTUVWXYZ"));
   EXPECT_NE(with_method("PATCH"), with_method("POST"));
+  // A method whose only lower-case letter is at an end of the range is upper-cased too.
+  EXPECT_EQ(with_method("GETa"), with_method("GETA"));
+  EXPECT_EQ(with_method("GETz"), with_method("GETZ"));
+  EXPECT_NE(with_method("GET{"), with_method("GET["));  // not letters: kept as they are
   // The canonical form carries it upper-cased.
   Request r = Request::get("https://h.example/");
   r.method = "zap";

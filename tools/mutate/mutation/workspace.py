@@ -6,7 +6,7 @@ is refreshed from the checkout (tracked and untracked, not ignored files) at the
 files whose content did not change keep their mtime, so the build stays incremental.
 
 The build is a plain Debug build (no sanitizers, -O0, no debug info, gold linker when present,
-warnings not errors):
+warnings not errors, the library shared so that test programs are not relinked per mutant):
 a mutant costs one object, one archive and the links of the tests that run it, so compile and
 link speed matter more here than anything the sanitizer build adds. The sanitizer build remains
 what `.ci/run` uses.
@@ -83,6 +83,10 @@ class Workspace:
             "-DCACHEDATA_BUILD_BENCH=OFF",
             # A mutant that leaves a variable unused still changes behaviour: it must build.
             "-DCACHEDATA_WERROR=OFF",
+            # The library as a shared object that the test programs do not relink against: a
+            # mutant costs one object and one link, whatever the number of test programs.
+            "-DBUILD_SHARED_LIBS=ON",
+            "-DCMAKE_LINK_DEPENDS_NO_SHARED=ON",
         ]
         if shutil.which("ninja") and not (self.build / "CMakeCache.txt").is_file():
             args += ["-G", "Ninja"]
