@@ -222,5 +222,98 @@ TEST_P(RevalidationTest, AnExpiredEntryIsServedStaleOnlyUntilItsExtensionEnds) {
   EXPECT_EQ(origin.calls, 3);
 }
 
+// Every counter, compared exactly (a counter that starts at 1 or counts twice is a wrong stat).
+void expect_stats(const CacheStats& got, const CacheStats& want) {
+  EXPECT_EQ(got.gets, want.gets);
+  EXPECT_EQ(got.memory_hits, want.memory_hits);
+  EXPECT_EQ(got.store_hits, want.store_hits);
+  EXPECT_EQ(got.misses, want.misses);
+  EXPECT_EQ(got.fetches, want.fetches);
+  EXPECT_EQ(got.not_modified, want.not_modified);
+  EXPECT_EQ(got.stale_served, want.stale_served);
+  EXPECT_EQ(got.origin_failures, want.origin_failures);
+  EXPECT_EQ(got.negative_hits, want.negative_hits);
+  EXPECT_EQ(got.store_read_errors, want.store_read_errors);
+  EXPECT_EQ(got.store_write_errors, want.store_write_errors);
+  EXPECT_EQ(got.corrupt_entries, want.corrupt_entries);
+  EXPECT_EQ(got.not_stored, want.not_stored);
+  EXPECT_EQ(got.stale_while_revalidate, want.stale_while_revalidate);
+  EXPECT_EQ(got.background_refreshes, want.background_refreshes);
+}
+
+TEST_P(RevalidationTest, StatsCountEachOutcomeExactly) {
+  expect_stats(cache->stats(), CacheStats{});
+  cache_then_expire();  // a miss, fetched and stored; the clock then passes its expiry
+  {
+    SCOPED_TRACE("after a miss");
+    expect_stats(cache->stats(), CacheStats{.gets = 1, .misses = 1, .fetches = 1});
+  }
+  answer_304({});
+  get();  // revalidated
+  get();  // a memory hit
+  {
+    SCOPED_TRACE("after a 304 and a memory hit");
+    expect_stats(
+        cache->stats(),
+        CacheStats{.gets = 3, .memory_hits = 1, .misses = 2, .fetches = 2, .not_modified = 1});
+  }
+  clock.advance(seconds(61));
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  get();  // served stale
+  Request other = Request::get("https://api.example.com/other");
+  get(other);  // a failure on a miss, remembered
+  get(other);  // answered from the remembered failure
+  {
+    SCOPED_TRACE("after failures");
+    expect_stats(cache->stats(), CacheStats{.gets = 6,
+                                            .memory_hits = 1,
+                                            .misses = 4,
+                                            .fetches = 4,
+                                            .not_modified = 1,
+                                            .stale_served = 1,
+                                            .origin_failures = 2,
+                                            .negative_hits = 1});
+  }
+  Request unstored = Request::get("https://api.example.com/no-store");
+  origin.respond = [](const Request&, const Validators&) {
+    return ok_response("x", {{"Cache-Control", "no-store"}});
+  };
+  get(unstored);
+  origin.respond = [](const Request&, const Validators&) { return ok_response("y"); };
+  store->fail_writes = true;
+  get(Request::get("https://api.example.com/write-fails"));
+  store->fail_writes = false;
+  {
+    SCOPED_TRACE("after no-store and a failed write");
+    expect_stats(cache->stats(), CacheStats{.gets = 8,
+                                            .memory_hits = 1,
+                                            .misses = 6,
+                                            .fetches = 6,
+                                            .not_modified = 1,
+                                            .stale_served = 1,
+                                            .origin_failures = 2,
+                                            .negative_hits = 1,
+                                            .store_write_errors = 1,
+                                            .not_stored = 1});
+  }
+  // A new Cache (empty memory tier) on the same store: a store hit, and a read error.
+  reopen();
+  get(other);  // the remembered failure, from the store
+  clock.advance(seconds(-50));
+  get();  // fresh in the store
+  store->fail_reads = true;
+  get(Request::get("https://api.example.com/read-fails"));
+  store->fail_reads = false;
+  {
+    SCOPED_TRACE("a new Cache");
+    expect_stats(cache->stats(), CacheStats{.gets = 3,
+                                            .store_hits = 1,
+                                            .misses = 1,
+                                            .fetches = 1,
+                                            .negative_hits = 1,
+                                            .store_read_errors = 1});
+  }
+}
+
 }  // namespace
 }  // namespace cachedata
