@@ -141,6 +141,8 @@ TEST(ExpiryPolicyTest, DecisionTable) {
   neg5.negative_ttl = seconds(5);
   Profile neg0 = ttl60;
   neg0.negative_ttl = seconds(0);
+  Profile neg1 = ttl60;
+  neg1.negative_ttl = seconds(1);
   const DecisionCase cases[] = {
       {"origin says nothing: profile ttl", ttl60, 200, {}, true, 60, "ttl"},
       {"max-age wins",
@@ -225,6 +227,23 @@ TEST(ExpiryPolicyTest, DecisionTable) {
        30,
        "max-age"},
       {"400 is the first negative status", neg5, 400, {}, true, 5, "negative-ttl"},
+      {"a negative ttl of 1 s is kept", neg1, 404, {}, true, 1, "negative-ttl"},
+      {"Age past 2^31 counts as 2^31 against the largest max-age",
+       ttl60,
+       200,
+       {{"Cache-Control", "max-age=99999999999"}, {"Age", "99999999999"}},
+       true,
+       0,
+       "max-age"},
+      {"Age past 2^31 counts as 2^31 against a far Expires",
+       ttl60,
+       200,
+       {{"Date", "Thu, 15 Jan 2026 12:00:00 GMT"},
+        {"Expires", "Fri, 01 Jan 2100 00:00:00 GMT"},
+        {"Age", "99999999999"}},
+       true,
+       4102444800 - 1768478400 - 2147483648LL,
+       "expires"},
       {"399 is not negative", ttl60, 399, {}, true, 60, "ttl"},
       {"Age that is not a number counts as 0",
        ttl60,
@@ -437,6 +456,8 @@ TEST(ExpiryPolicyTest, StaleOnFailureTable) {
   off.stale_on_error = seconds(0);
   Profile on = off;
   on.stale_on_error = seconds(300);
+  Profile one_second = off;
+  one_second.stale_on_error = seconds(1);
   Profile on_override = on;
   on_override.override_origin_expiry = true;
   Profile off_override = off;
@@ -444,6 +465,7 @@ TEST(ExpiryPolicyTest, StaleOnFailureTable) {
   const int64_t expires = utc("2026-01-15T12:00:00");
   const StaleCase cases[] = {
       {"profile allows: extended from now", on, nullptr, 50, true, 50 + 300, "stale-on-error"},
+      {"a 1 s extension is an extension", one_second, nullptr, 50, true, 50 + 1, "stale-on-error"},
       {"profile does not, origin says nothing", off, nullptr, 50, false, 0,
        "stale-on-error disabled"},
       {"must-revalidate: never stale", on, "max-age=60, must-revalidate", 1, false, 0,

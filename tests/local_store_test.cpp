@@ -518,7 +518,8 @@ TEST(LocalStoreTest, OldOrphanBlobFilesAreRemovedAtOpen) {
   const std::string old_temp = sub + "/.tmp-" + id_for(2) + "-0123456789abcdee";
   const std::string new_orphan = sub + "/" + id_for(2) + "-0123456789abcded";  // a put in flight
   for (const auto& p : {old_orphan, old_temp, new_orphan}) std::ofstream(p) << "bytes";
-  const struct timespec two_hours_ago[2] = {{time(nullptr) - 7200, 0}, {time(nullptr) - 7200, 0}};
+  // The store judges ages by its own clock (here the test's, at 1000).
+  const struct timespec two_hours_ago[2] = {{1000 - 7200, 0}, {1000 - 7200, 0}};
   ASSERT_EQ(utimensat(AT_FDCWD, old_orphan.c_str(), two_hours_ago, 0), 0);
   ASSERT_EQ(utimensat(AT_FDCWD, old_temp.c_str(), two_hours_ago, 0), 0);
 
@@ -528,6 +529,110 @@ TEST(LocalStoreTest, OldOrphanBlobFilesAreRemovedAtOpen) {
   EXPECT_FALSE(fs::exists(old_temp));
   EXPECT_TRUE(fs::exists(new_orphan));
   EXPECT_EQ(must_get(*store, id_for(1))->body, envelope_for(id_for(1), 5000));
+}
+
+TEST(LocalStoreTest, AnOrphanIsRemovedOnlyWhenMoreThanAnHourOld) {
+  TempDir tmp;
+  ManualClock clock;
+  clock.set(100'000);
+  { ASSERT_NE(must_open(options_for(tmp.path(), clock)), nullptr); }
+  const std::string sub = tmp.path() + "/blobs/" + id_for(2).substr(0, 2);
+  fs::create_directories(sub);
+  std::map<int64_t, std::string> by_age;
+  for (int64_t age : {3599, 3600, 3601}) {
+    std::string path = sub + "/" + id_for(2) + "-000000000000" + std::to_string(age);
+    std::ofstream(path) << "bytes";
+    const struct timespec at[2] = {{100'000 - age, 0}, {100'000 - age, 0}};
+    ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), at, 0), 0);
+    by_age[age] = path;
+  }
+  ASSERT_NE(must_open(options_for(tmp.path(), clock)), nullptr);
+  EXPECT_TRUE(fs::exists(by_age[3599]));
+  EXPECT_TRUE(fs::exists(by_age[3600])) << "exactly an hour old is not more than an hour";
+  EXPECT_FALSE(fs::exists(by_age[3601]));
+}
+
+TEST(LocalStoreTest, PutsSweepAgainExactlyAMinuteAfterTheLastSweep) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));  // swept at open, at 1000
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), "x", 1001, 1002)));
+  clock.set(1059);
+  ASSERT_TRUE(store->put(record(id_for(2), "y", 9000, 9000)));
+  EXPECT_EQ(store->stats(1059)->entries, 2u) << "swept before its minute";
+  clock.set(1060);
+  ASSERT_TRUE(store->put(record(id_for(3), "z", 9000, 9000)));
+  EXPECT_EQ(store->stats(1060)->entries, 2u) << "not swept when its minute was up";
+}
+
+// docs/FORMAT.md, "Files": <id>-<16 lowercase hex>, under blobs/<first two of the id>/.
+TEST(LocalStoreTest, BlobFilesAreNamedIdDashSixteenLowercaseHex) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), envelope_for(id_for(1), 5000))));
+  auto files = blob_files(tmp.path());
+  ASSERT_EQ(files.size(), 1u);
+  const fs::path file(files[0]);
+  EXPECT_EQ(file.parent_path().filename().string(), id_for(1).substr(0, 2));
+  const std::string name = file.filename().string();
+  ASSERT_EQ(name.size(), 64u + 1 + 16) << name;
+  EXPECT_EQ(name.substr(0, 65), id_for(1) + "-");
+  EXPECT_EQ(name.find_first_not_of("0123456789abcdef", 65), std::string::npos) << name;
+}
+
+// The blob_file column names a file under blobs/; a value of any other shape (a path, a name of
+// another length or alphabet) is damage, never opened or unlinked.
+TEST(LocalStoreTest, ATamperedBlobFileNameIsCorruptionNeverAPath) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), envelope_for(id_for(1), 5000))));
+  const std::string id = id_for(1);
+  const std::string hex15 = "0123456789abcde";
+  std::string upper_id = id;
+  upper_id[0] = 'A';
+  const std::string bad_names[] = {
+      "../../victim",
+      id + "-" + hex15,                       // a suffix one short
+      id + "-" + hex15 + "f0",                // one long
+      id + "_" + hex15 + "f",                 // no dash
+      upper_id + "-" + hex15 + "f",           // not lowercase
+      id.substr(0, 63) + "g-" + hex15 + "f",  // not hex in the id part
+      id + "-g" + hex15,                      // not hex at the suffix's first character
+      id + "-" + hex15 + "g",                 // ... or its last
+  };
+  for (const std::string& bad : bad_names) {
+    SCOPED_TRACE(bad);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((tmp.path() + "/store.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE entries SET blob_file=?1", -1, &stmt, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, bad.c_str(), -1, SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_DONE);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    auto got = store->get(id);
+    EXPECT_EQ(got.status().code(), Code::kCorruption) << got.status().to_string();
+  }
+  ASSERT_TRUE(store->erase(id));  // the row goes; no file of that name is looked for
+  EXPECT_FALSE(must_get(*store, id).has_value());
+}
+
+TEST(LocalStoreTest, AnInvalidIdIsShownInTheErrorCutAt80Characters) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  const std::string id = std::string(80, 'Q') + "TAIL";
+  Status s = store->put(record(id, "x"));
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("\"" + std::string(80, 'Q') + "\""), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find("QT"), std::string::npos) << s.message();
 }
 
 // --- files on disk ---

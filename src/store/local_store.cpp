@@ -832,10 +832,8 @@ void LocalStore::remove_orphan_files() {
       referenced.insert(q->column_bytes(0));
     }
   }
-  const int64_t cutoff = std::chrono::duration_cast<std::chrono::seconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count() -
-                         kOrphanAgeSeconds;
+  // The store's clock (injected in tests), like every other age it judges.
+  const int64_t cutoff = now_seconds() - kOrphanAgeSeconds;
   DIR* top = opendir(blobs_dir_.c_str());
   if (top == nullptr) return;
   while (dirent* sub = readdir(top)) {

@@ -52,6 +52,10 @@ class OperatorTest(unittest.TestCase):
         self.assertIn(("negate", "a && b", "!(a && b)"), negated)
         self.assertIn(("negate", "c", "!(c)"), negated)
 
+    def test_a_declaration_in_a_condition_is_not_negated(self):
+        text = "void f() {\n  if (auto x = g()) h();\n  if (Foo* p = q()) h();\n  if (a == b) h();\n}\n"
+        self.assertEqual(changes(text, "negate"), [("negate", "a == b", "!(a == b)")])
+
     def test_literals_move_by_one_but_not_inside_brackets_and_octal_stays_octal(self):
         text = "void f() { char buf[24]; x = 60; chmod(p, 0700); }\n"
         literal = changes(text, "literal")

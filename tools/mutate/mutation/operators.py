@@ -70,6 +70,7 @@ def logical(text, mask):
 
 
 _CONDITION = re.compile(r"\b(if|while) \(")
+_DECLARATION = re.compile(r"\s*(?:auto\b|const\b|[\w:]+(?:<[^>]*>)?[\s*&]+\w+\s*=(?!=))")
 
 
 def negate(text, mask):
@@ -82,6 +83,8 @@ def negate(text, mask):
             continue
         inner = text[open_at + 1 : close_at]
         if ";" in inner:  # C++17 if (init; cond): not a plain condition
+            continue
+        if _DECLARATION.match(inner):  # if (auto x = f()): a declaration cannot be negated
             continue
         yield "negate", open_at + 1, close_at, "!(" + inner + ")"
 
