@@ -519,7 +519,9 @@ TEST(ExpiryPolicyTest, BackgroundRefreshWindow) {
   p.override_origin_expiry = true;
   EXPECT_EQ(background_refresh_until(p, must, 1000), 1030);  // only the profile counts
   EXPECT_EQ(background_refresh_until(p, swr, 1000), 1030);
-  p.stale_while_revalidate = seconds(-5);  // a negative window is no window
+  p.stale_while_revalidate = seconds(1);
+  EXPECT_EQ(background_refresh_until(p, {}, 1000), 1001);  // the shortest window
+  p.stale_while_revalidate = seconds(-5);                  // a negative window is no window
   EXPECT_EQ(background_refresh_until(p, {}, 1000), 1000);
 }
 

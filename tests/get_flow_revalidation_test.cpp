@@ -222,6 +222,50 @@ TEST_P(RevalidationTest, AnExpiredEntryIsServedStaleOnlyUntilItsExtensionEnds) {
   EXPECT_EQ(origin.calls, 3);
 }
 
+// Vary (docs/DESIGN.md, "Vary"): with key headers named, the headers an answer varies on that
+// are not in the id join it through a pointer entry; each variant is its own entry.
+TEST_P(RevalidationTest, AnswersThatVaryOnTwoUnkeyedHeadersAreKeptPerVariant) {
+  profile.key_headers = {"accept"};
+  origin.respond = [](const Request& r, const Validators&) {
+    return ok_response("for " + std::string(r.headers.get("accept-language").value_or("-")) + "/" +
+                           std::string(r.headers.get("x-tenant").value_or("-")),
+                       {{"Vary", "Accept-Language, X-Tenant"}});
+  };
+  auto ask = [&](const char* language, const char* tenant) {
+    Request r = request;
+    r.headers.add("Accept-Language", language);
+    r.headers.add("X-Tenant", tenant);
+    return get(r);
+  };
+  EXPECT_EQ(ask("en", "t1").body(), "for en/t1");
+  EXPECT_EQ(ask("de", "t1").body(), "for de/t1");
+  EXPECT_EQ(ask("en", "t2").body(), "for en/t2");
+  EXPECT_EQ(origin.calls, 3);
+  reopen();  // from the store: the pointer, then the variant
+  GetResult again = ask("de", "t1");
+  EXPECT_EQ(again.source(), DataSource::kCache);
+  EXPECT_EQ(again.body(), "for de/t1");
+  EXPECT_EQ(ask("en", "t2").body(), "for en/t2");
+  EXPECT_EQ(origin.calls, 3);
+}
+
+TEST_P(RevalidationTest, VaryOnAKeyedHeaderNeedsNoPointer) {
+  profile.key_headers = {"accept-language"};
+  origin.respond = [](const Request& r, const Validators&) {
+    return ok_response(std::string(r.headers.get("accept-language").value_or("-")),
+                       {{"Vary", "accept-language"}});
+  };
+  Request en = request;
+  en.headers.add("Accept-Language", "en");
+  ASSERT_EQ(get(en).body(), "en");
+  // The answer lives under the request's own id: nothing else was written.
+  auto stored = store->get(cache->id_of(profile, en).value()).value();
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(store->writes, 1);
+  reopen();
+  EXPECT_EQ(get(en).source(), DataSource::kCache);
+}
+
 // Every counter, compared exactly (a counter that starts at 1 or counts twice is a wrong stat).
 void expect_stats(const CacheStats& got, const CacheStats& want) {
   EXPECT_EQ(got.gets, want.gets);
