@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "crypto/hex.hpp"
+#include "crypto/random.hpp"
 #include "store/sqlite_db.hpp"
 
 namespace cachedata::store {
@@ -114,10 +115,7 @@ Status errno_status(std::string_view what, const std::string& path, int err) {
 }
 
 bool is_lower_hex(std::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
+  return crypto::is_lower_hex(s, s.size());
 }
 
 Status check_id(std::string_view id) {
@@ -133,19 +131,10 @@ bool is_blob_name(std::string_view name) {
          is_lower_hex(name.substr(0, kIdHexLen)) && is_lower_hex(name.substr(kIdHexLen + 1));
 }
 
+// A new name for every write of an entry's file (docs/FORMAT.md, "Files"): 16 lowercase hex
+// characters from the OS random source, through OpenSSL's CSPRNG like every other random value.
 std::string random_suffix() {
-  uint64_t bits = 0;
-  if (getrandom(&bits, sizeof bits, 0) != static_cast<ssize_t>(sizeof bits)) {
-    // Only uniqueness matters here, not secrecy: fall back to pid, time and a counter.
-    static std::atomic<uint64_t> counter{0};
-    bits = (static_cast<uint64_t>(getpid()) << 40) ^
-           static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
-           (counter.fetch_add(1) * 0x9e3779b97f4a7c15ull);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(kSuffixHexLen, '0');
-  for (size_t i = 0; i < kSuffixHexLen; ++i) out[i] = kHex[(bits >> (4 * i)) & 0xf];
-  return out;
+  return crypto::random_hex(kSuffixHexLen / 2);
 }
 
 // mkdir with exactly 0700 whatever the umask; an existing directory is left as it is.
