@@ -4,6 +4,8 @@
 // lost while it was being revalidated, and a remembered failure that must never pass for an answer.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "cachedata/cache.hpp"
 #include "support/get_flow_fixture.hpp"
 
@@ -264,6 +266,26 @@ TEST_P(RevalidationTest, VaryOnAKeyedHeaderNeedsNoPointer) {
   EXPECT_EQ(store->writes, 1);
   reopen();
   EXPECT_EQ(get(en).source(), DataSource::kCache);
+}
+
+TEST_P(RevalidationTest, AGetReportsHowLongItTook) {
+  origin.respond = [](const Request&, const Validators&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return ok_response("slow");
+  };
+  GetResult r = get();
+  EXPECT_GE(r.elapsed(), std::chrono::milliseconds(20));
+  EXPECT_LT(r.elapsed(), std::chrono::seconds(30));
+}
+
+TEST_P(RevalidationTest, ARejectedGetHasNoExpiryAndCallsNothing) {
+  profile.on_interval = true;
+  profile.time_zone = "Nowhere/Special";  // invalid
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kErrorOriginal);
+  EXPECT_EQ(r.expires(), std::chrono::system_clock::time_point{});
+  EXPECT_FALSE(r.error().empty());
+  EXPECT_EQ(origin.calls, 0);
 }
 
 // Every counter, compared exactly (a counter that starts at 1 or counts twice is a wrong stat).

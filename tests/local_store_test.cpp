@@ -675,6 +675,36 @@ TEST(LocalStoreTest, UncreatableDirectoryIsIoErrorNamingPath) {
   EXPECT_NE(opened.status().message().find(dir), std::string::npos) << opened.status().message();
 }
 
+TEST(LocalStoreTest, ADirectoryPathThatIsAFileIsIoErrorNotAStore) {
+  TempDir tmp;
+  ManualClock clock;
+  const std::string file = tmp.path() + "/a-file";
+  std::ofstream(file) << "not a directory";
+  auto opened = open_local_store(options_for(file, clock));
+  ASSERT_FALSE(opened.is_ok());
+  EXPECT_EQ(opened.status().code(), Code::kIoError) << opened.status().to_string();
+  EXPECT_NE(opened.status().message().find("File exists"), std::string::npos)
+      << opened.status().message();
+  // blobs/ as a file inside a store directory: the same.
+  const std::string dir = tmp.path() + "/store";
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  std::ofstream(dir + "/blobs") << "not a directory";
+  EXPECT_EQ(open_local_store(options_for(dir, clock)).status().code(), Code::kIoError);
+}
+
+TEST(LocalStoreTest, ARelativeDirectoryIsCreatedLevelByLevel) {
+  TempDir tmp;
+  ManualClock clock;
+  const fs::path before = fs::current_path();
+  fs::current_path(tmp.path());
+  auto opened = open_local_store(options_for("a/b/c", clock));  // one-letter first level
+  fs::current_path(before);
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  EXPECT_TRUE(fs::is_directory(tmp.path() + "/a/b/c/blobs"));
+  EXPECT_EQ(mode_of(tmp.path() + "/a"), 0700u);
+}
+
 // --- damage ---
 
 TEST(LocalStoreTest, CorruptedDatabaseFileIsCorruptionStatus) {
