@@ -288,6 +288,29 @@ TEST_P(RevalidationTest, ARejectedGetHasNoExpiryAndCallsNothing) {
   EXPECT_EQ(origin.calls, 0);
 }
 
+// Another process refreshed the entry in the store: a memory entry that expires this second is
+// not served, and the store's newer copy is used instead of calling the origin.
+TEST_P(RevalidationTest, AMemoryEntryAtItsExpirySecondDefersToTheStore) {
+  answer_versions();
+  ASSERT_EQ(get().body(), "body v1");  // this Cache's memory tier: v1, expires at +60
+  clock.advance(seconds(60));
+  {
+    // "Another process": a second Cache on the same store, with its own memory tier.
+    Config config;
+    config.store = Config::StoreKind::kCustom;
+    config.custom_store = store;
+    config.keys = {key};
+    config.clock = clock.fn();
+    config.log_level = LogLevel::kOff;
+    auto other = Cache::open(config).value();
+    ASSERT_EQ(other->get(profile, request, origin.fetcher()).body(), "body v2");
+  }
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kCache);
+  EXPECT_EQ(r.body(), "body v2");
+  EXPECT_EQ(origin.calls, 2);
+}
+
 // Every counter, compared exactly (a counter that starts at 1 or counts twice is a wrong stat).
 void expect_stats(const CacheStats& got, const CacheStats& want) {
   EXPECT_EQ(got.gets, want.gets);
