@@ -41,7 +41,9 @@ def read_equivalents(path: Path) -> dict[tuple[str, str], Equivalent]:
 
 
 def results_path(workspace: Path, rel: str) -> Path:
-    return workspace / "results" / (rel.replace("/", "__") + ".json")
+    """Outcomes live beside the workspaces (build/mutate-results/), one file per source file, so
+    that runs in several workspaces (one per file, in parallel) report together."""
+    return workspace.parent / "mutate-results" / (rel.replace("/", "__") + ".json")
 
 
 def load_results(workspace: Path, rel: str) -> dict[str, dict]:
