@@ -85,12 +85,11 @@ Result<std::string> canonical_request(const Profile& profile, const Request& req
   headers.reserve(request.headers.size());
   std::string credentials[std::size(kCredentialHeaders)];
   for (const auto& [name, value] : request.headers) {
-    size_t credential = std::size(kCredentialHeaders);
-    for (size_t i = 0; i < std::size(kCredentialHeaders); ++i) {
-      if (iequals(name, kCredentialHeaders[i])) credential = i;
-    }
-    if (credential < std::size(kCredentialHeaders)) {
-      std::string& joined = credentials[credential];
+    const auto* credential =
+        std::find_if(std::begin(kCredentialHeaders), std::end(kCredentialHeaders),
+                     [&name = name](std::string_view h) { return iequals(name, h); });
+    if (credential != std::end(kCredentialHeaders)) {
+      std::string& joined = credentials[credential - std::begin(kCredentialHeaders)];
       if (!joined.empty()) joined.append(", ");
       joined.append(trim(value));
       continue;
