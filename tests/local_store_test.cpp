@@ -759,6 +759,47 @@ TEST(LocalStoreTest, NewerSchemaVersionIsRefused) {
       << opened.status().message();
 }
 
+TEST(LocalStoreTest, EveryNewerSchemaVersionIsRefused) {
+  for (int version : {3, 9, 10, 1000}) {
+    SCOPED_TRACE(version);
+    TempDir tmp;
+    ManualClock clock;
+    { ASSERT_NE(must_open(options_for(tmp.path(), clock)), nullptr); }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((tmp.path() + "/store.db").c_str(), &db), SQLITE_OK);
+    const std::string pragma = "PRAGMA user_version = " + std::to_string(version);
+    ASSERT_EQ(sqlite3_exec(db, pragma.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    auto opened = open_local_store(options_for(tmp.path(), clock));
+    ASSERT_FALSE(opened.is_ok());
+    EXPECT_EQ(opened.status().code(), Code::kInvalidArgument);
+  }
+}
+
+size_t open_file_descriptors() {
+  size_t n = 0;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    (void)entry;
+    ++n;
+  }
+  return n;
+}
+
+TEST(LocalStoreTest, AStoreGivesBackEveryFileDescriptorItOpened) {
+  TempDir tmp;
+  ManualClock clock;
+  const size_t before = open_file_descriptors();
+  {
+    auto store = must_open(options_for(tmp.path() + "/new", clock));  // creates store.db
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(store->put(record(id_for(i), envelope_for(id_for(i), 5000))));  // files
+      ASSERT_TRUE(must_get(*store, id_for(i)).has_value());
+    }
+  }
+  EXPECT_EQ(open_file_descriptors(), before);
+}
+
 TEST(LocalStoreTest, MissingBlobFileIsMiss) {
   TempDir tmp;
   ManualClock clock;
