@@ -86,10 +86,11 @@ TEST(EnvelopeTest, CompressesOnlyWhenItShrinks) {
   EXPECT_LT(sealed.body.size(), 2000u);
   EXPECT_EQ(sealed.body[5] & 0x02, 0x02);
   EXPECT_EQ(sealed.head[5] & 0x02, 0x00);  // a small head is never worth compressing
-  std::string random_body;
-  for (int i = 0; i < 4096; ++i) random_body.push_back(static_cast<char>((i * 2654435761u) >> 13));
+  std::string random_body(4096, '\0');
+  crypto::random_bytes({reinterpret_cast<uint8_t*>(random_body.data()), random_body.size()});
   Entry random = sample_entry(random_body);
   SealedEntry sealed_random = seal_entry(random, kId, keys.current(), true);
+  EXPECT_EQ(sealed_random.body[5] & 0x02, 0x00);  // zstd made it no smaller: kept as it is
   auto opened = open(sealed_random, keys);
   ASSERT_TRUE(opened);
   EXPECT_EQ(opened->body_text(), random_body);
@@ -196,6 +197,26 @@ TEST(EnvelopeTest, HeadDecoderRejectsTrailingAndTruncatedBytes) {
   }
 }
 
+TEST(EnvelopeTest, AHeadWithoutBodyCutAnywhereIsRefused) {
+  Entry e = sample_entry("");  // body size 0, zero reference: the shortest possible ending
+  std::string payload = encode_head(e);
+  uint64_t body_size = 0;
+  ASSERT_TRUE(decode_head(payload, &body_size));
+  for (size_t cut = 0; cut < payload.size(); ++cut) {
+    EXPECT_FALSE(decode_head(payload.substr(0, cut), &body_size)) << "cut at " << cut;
+  }
+}
+
+TEST(EnvelopeTest, MemorySizeCountsEveryHeldByte) {
+  Entry e = sample_entry("0123456789");
+  const size_t strings = 10 + e.etag.size() + e.last_modified.size() + e.error.size();
+  size_t headers = 0;
+  for (const auto& [k, v] : e.headers) headers += k.size() + v.size() + 2 * sizeof(std::string);
+  EXPECT_EQ(e.memory_size(), sizeof(Entry) + strings + headers);
+  e.headers.add("X-More", "abc");
+  EXPECT_EQ(e.memory_size(), sizeof(Entry) + strings + headers + 9 + 2 * sizeof(std::string));
+}
+
 TEST(EnvelopeTest, HeadDeclaringBodyWithoutReferenceIsCorruption) {
   Entry e = sample_entry();  // body_ref all zero, body of 12 bytes
   uint64_t body_size = 0;
@@ -284,9 +305,10 @@ TEST(EnvelopeTest, TheLargestTenByteVarintDecodes) {
   auto decoded = decode_head(p, &body_size);
   ASSERT_TRUE(decoded) << decoded.status().to_string();
   EXPECT_EQ(body_size, uint64_t{1} << 63);
-  // An eleventh byte is never a length.
-  std::string longer = p.substr(0, p.size() - 22) + std::string(10, '\x80') + "\x01" +
-                       std::string(11, '\0') + "\x01";
+  // An eleventh byte is never a length: here ten continuation bytes and a zero, followed by
+  // exactly a zero body reference, so that reading the zero as "the end" would make a valid head.
+  std::string longer =
+      p.substr(0, p.size() - 22) + std::string(10, '\x80') + '\0' + std::string(12, '\0');
   EXPECT_FALSE(decode_head(longer, &body_size));
 }
 
@@ -439,6 +461,8 @@ TEST(EnvelopeTest, ACompressedPayloadIsBoundedByItsDeclaredSize) {
       seal_raw_part(EnvelopePart::kHead, kEncrypted | kCompressed, "not zstd", kId, keys.current()),
       kId, keys, &body_size);
   EXPECT_EQ(no_frame.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(no_frame.status().message().find("no valid zstd frame header"), std::string::npos)
+      << no_frame.status().message();
   // A frame whose blocks decode to fewer bytes than it declares.
   std::string short_frame("\x28\xb5\x2f\xfd\x20\x05", 6);  // single segment, 5 bytes declared
   short_frame += std::string("\x19\x00\x00", 3) + "abc";   // last raw block of 3 bytes

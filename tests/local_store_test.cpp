@@ -566,6 +566,52 @@ TEST(LocalStoreTest, PutsSweepAgainExactlyAMinuteAfterTheLastSweep) {
   EXPECT_EQ(store->stats(1060)->entries, 2u) << "not swept when its minute was up";
 }
 
+TEST(LocalStoreTest, WithoutASweepAtOpenTheFirstPutStillWaitsItsMinute) {
+  TempDir tmp;
+  ManualClock clock;
+  {
+    auto store = must_open(options_for(tmp.path(), clock));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put(record(id_for(1), "x", 1100, 1500)));
+  }
+  clock.set(2000);  // id_for(1) is purgeable now
+  LocalStoreOptions no_sweep = options_for(tmp.path(), clock);
+  no_sweep.sweep_on_open = false;
+  auto store = must_open(no_sweep);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(2), "y", 9000, 9000)));
+  EXPECT_EQ(store->stats(2000)->entries, 2u) << "the first put swept at once";
+  clock.set(2060);
+  ASSERT_TRUE(store->put(record(id_for(3), "z", 9000, 9000)));
+  EXPECT_EQ(store->stats(2060)->entries, 2u);
+}
+
+// Another process holds a read transaction on a store that is being created: switching it to
+// WAL needs every other reader gone. The open waits for it (up to the busy timeout) instead of
+// failing.
+TEST(LocalStoreTest, OpenWaitsWhileAnotherConnectionBlocksTheSwitchToWal) {
+  TempDir tmp;
+  ManualClock clock;
+  const std::string dir = tmp.path() + "/store";
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/store.db").c_str(), &reader), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(reader, "CREATE TABLE t(x); BEGIN; SELECT count(*) FROM t;", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  Result<std::unique_ptr<Store>> opened = Status::unavailable("not yet");
+  const auto started = std::chrono::steady_clock::now();
+  std::thread opener([&] { opened = open_local_store(options_for(dir, clock)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(reader);
+  opener.join();
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(300));
+  ASSERT_TRUE((*opened)->put(record(id_for(1), "x")));
+  EXPECT_TRUE(must_get(**opened, id_for(1)).has_value());
+}
+
 // docs/FORMAT.md, "Files": <id>-<16 lowercase hex>, under blobs/<first two of the id>/.
 TEST(LocalStoreTest, BlobFilesAreNamedIdDashSixteenLowercaseHex) {
   TempDir tmp;
