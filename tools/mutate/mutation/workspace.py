@@ -79,7 +79,9 @@ class Workspace:
         args = [
             "cmake", "-S", str(self.tree), "-B", str(self.build),
             "-DCMAKE_BUILD_TYPE=Debug",
-            "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0",
+            # libstdc++'s own checks (a string_view cut past its end, back() of an empty vector)
+            # make undefined behaviour that a mutant causes fail at once, as ASan would in CI.
+            "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0 -D_GLIBCXX_ASSERTIONS",
             "-DCACHEDATA_BUILD_BENCH=OFF",
             # A mutant that leaves a variable unused still changes behaviour: it must build.
             "-DCACHEDATA_WERROR=OFF",
