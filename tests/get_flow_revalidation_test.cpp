@@ -311,6 +311,41 @@ TEST_P(RevalidationTest, AMemoryEntryAtItsExpirySecondDefersToTheStore) {
   EXPECT_EQ(origin.calls, 2);
 }
 
+// After a key rotation an entry is found under the previous key's id. Served stale on a failure
+// or refreshed by a 304, it moves to the current key's id (sealed under the current key), so it
+// outlives the old key.
+TEST_P(RevalidationTest, AnEntryOfThePreviousKeyServedStaleMovesToTheCurrentKey) {
+  cache_then_expire();
+  const DataKey old_key = key;
+  const DataKey new_key = DataKey::generate();
+  open({new_key, old_key});
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  ASSERT_EQ(get().source(), DataSource::kErrorCache);
+  auto moved = store->get(id()).value();  // id() is the current key's id
+  ASSERT_TRUE(moved.has_value()) << "not moved to the current key's id";
+  EXPECT_EQ(moved->expires, clock.seconds() + 30);
+  open({new_key});  // the old key is gone: the moved entry still serves
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kCache);
+  EXPECT_EQ(r.body(), "stored body");
+}
+
+TEST_P(RevalidationTest, AnEntryOfThePreviousKeyRevalidatedMovesToTheCurrentKey) {
+  cache_then_expire();
+  const DataKey old_key = key;
+  const DataKey new_key = DataKey::generate();
+  open({new_key, old_key});
+  answer_304({});
+  ASSERT_EQ(get().source(), DataSource::kCacheOriginalNotModified);
+  auto moved = store->get(id()).value();
+  ASSERT_TRUE(moved.has_value()) << "not moved to the current key's id";
+  EXPECT_EQ(moved->expires, clock.seconds() + 60);
+  open({new_key});
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kCache);
+  EXPECT_EQ(r.body(), "stored body");
+}
+
 // Every counter, compared exactly (a counter that starts at 1 or counts twice is a wrong stat).
 void expect_stats(const CacheStats& got, const CacheStats& want) {
   EXPECT_EQ(got.gets, want.gets);
