@@ -474,6 +474,39 @@ TEST(AwsStoreItemLimitTest, AHeadFillingExactly400KiBIsSentAndOneByteMoreIsRefus
   EXPECT_EQ(store->put(r).code(), Status::Code::kTooLarge);
 }
 
+// Arguments are checked before any call: a DynamoDB that is not there (a closed port) is never
+// reached by them.
+TEST(AwsStoreArgumentsTest, InvalidIdsAndEmptyHeadsAreRefusedByEveryOperation) {
+  aws::ClientConfig nowhere = testing::local_config(aws::Service::kDynamoDb, "http://127.0.0.1:1");
+  nowhere.transport.max_attempts = 1;
+  store::AwsStoreOptions options;
+  options.table = "t";
+  auto store =
+      store::open_aws_store(options, std::make_shared<aws::DynamoDbClient>(nowhere), nullptr)
+          .value();
+  using Code = Status::Code;
+  for (const std::string& bad : {std::string(63, 'a'), std::string(65, 'a'), std::string(64, 'A'),
+                                 std::string(63, 'a') + "g", std::string()}) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(store->get(bad).status().code(), Code::kInvalidArgument);
+    StoredRecord r;
+    r.id = bad;
+    r.head = "h";
+    EXPECT_EQ(store->put(r).code(), Code::kInvalidArgument);
+    EXPECT_EQ(store->touch(bad, 1, 2).code(), Code::kInvalidArgument);
+    EXPECT_EQ(store->replace_head(bad, "h", 1, 2).code(), Code::kInvalidArgument);
+    EXPECT_EQ(store->erase(bad).code(), Code::kInvalidArgument);
+  }
+  StoredRecord no_head;
+  no_head.id = id_for(1);
+  EXPECT_EQ(store->put(no_head).code(), Code::kInvalidArgument);
+  EXPECT_EQ(store->replace_head(id_for(1), "", 1, 2).code(), Code::kInvalidArgument);
+  // A valid id reaches the (absent) table: unavailable, not a bad argument.
+  EXPECT_NE(store->touch(id_for(1), 1, 2).code(), Code::kInvalidArgument);
+  EXPECT_EQ(store->sweep(0).value(), 0u);  // DynamoDB's TTL does it
+  EXPECT_EQ(store->describe(), "aws:table=t");
+}
+
 TEST(AwsStoreItemLimitTest, InlineLimitsUpTo300KiBAreAccepted) {
   auto ddb = std::make_shared<aws::DynamoDbClient>(
       testing::local_config(aws::Service::kDynamoDb, "http://127.0.0.1:1"));
@@ -512,6 +545,7 @@ TEST_F(AwsStoreTest, ListAndStatsCountHeadAndBodyBytesAndTheirBoundaries) {
     EXPECT_EQ(e.purge_at, r.purge_at);
   }
   EXPECT_EQ(store->list(1)->size(), 1u);
+  EXPECT_EQ(store->describe(), "aws:table=" + table + ",bucket=" + bucket);
   auto before = store->stats(small.expires - 1);
   ASSERT_TRUE(before);
   EXPECT_EQ(before->entries, 2u);
