@@ -305,10 +305,10 @@ TEST(EnvelopeTest, TheLargestTenByteVarintDecodes) {
   auto decoded = decode_head(p, &body_size);
   ASSERT_TRUE(decoded) << decoded.status().to_string();
   EXPECT_EQ(body_size, uint64_t{1} << 63);
-  // An eleventh byte is never a length: here ten continuation bytes and a zero, followed by
-  // exactly a zero body reference, so that reading the zero as "the end" would make a valid head.
-  std::string longer =
-      p.substr(0, p.size() - 22) + std::string(10, '\x80') + '\0' + std::string(12, '\0');
+  // An eleventh byte is never a length: ten continuation bytes, then exactly twelve zero bytes,
+  // so that a decoder stopping after the tenth byte would read a valid head (size 0, zero
+  // reference).
+  std::string longer = p.substr(0, p.size() - 22) + std::string(10, '\x80') + std::string(12, '\0');
   EXPECT_FALSE(decode_head(longer, &body_size));
 }
 
