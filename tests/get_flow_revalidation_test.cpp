@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "cachedata/cache.hpp"
+#include "core/envelope.hpp"
+#include "crypto/keyring.hpp"
 #include "support/get_flow_fixture.hpp"
 
 namespace cachedata {
@@ -248,7 +250,32 @@ TEST_P(RevalidationTest, AnswersThatVaryOnTwoUnkeyedHeadersAreKeptPerVariant) {
   EXPECT_EQ(again.source(), DataSource::kCache);
   EXPECT_EQ(again.body(), "for de/t1");
   EXPECT_EQ(ask("en", "t2").body(), "for en/t2");
+  EXPECT_EQ(ask("en", "t1").body(), "for en/t1");  // the first variant too (written on a miss)
   EXPECT_EQ(origin.calls, 3);
+}
+
+TEST_P(RevalidationTest, AnAnswerThatStopsVaryingReplacesThePointer) {
+  profile.key_headers = {"accept"};
+  bool varies = true;
+  origin.respond = [&varies](const Request& r, const Validators&) {
+    Headers h;
+    if (varies) h.add("Vary", "X-Tenant");
+    return ok_response("for " + std::string(r.headers.get("x-tenant").value_or("-")), h);
+  };
+  auto ask = [&](const char* tenant) {
+    Request r = request;
+    r.headers.add("X-Tenant", tenant);
+    return get(r);
+  };
+  ASSERT_EQ(ask("t1").body(), "for t1");
+  clock.advance(seconds(61));
+  varies = false;
+  ASSERT_EQ(ask("t1").body(), "for t1");  // refetched through the pointer: no Vary any more
+  reopen();
+  GetResult other = ask("t2");  // the answer now lives under the request's own id, for all
+  EXPECT_EQ(other.source(), DataSource::kCache);
+  EXPECT_EQ(other.body(), "for t1");
+  EXPECT_EQ(origin.calls, 2);
 }
 
 TEST_P(RevalidationTest, VaryOnAKeyedHeaderNeedsNoPointer) {
@@ -344,6 +371,58 @@ TEST_P(RevalidationTest, AnEntryOfThePreviousKeyRevalidatedMovesToTheCurrentKey)
   GetResult r = get();
   EXPECT_EQ(r.source(), DataSource::kCache);
   EXPECT_EQ(r.body(), "stored body");
+}
+
+// The sealed head carries the entry's own times (docs/FORMAT.md): its expiry is the store
+// record's, and its stored time is when the answer was taken, for every kind of write.
+class SealedTimesTest : public RevalidationTest {
+ protected:
+  core::Entry sealed(const std::string& at_id) {
+    StoredRecord r = store->get(at_id).value().value();
+    crypto::Keyring keys({key}, "default");
+    auto opened = core::open_entry(r.head, std::move(r.body), at_id, keys);
+    EXPECT_TRUE(opened) << opened.status().to_string();
+    EXPECT_EQ(opened ? opened->expires : -1, r.expires);
+    return opened ? std::move(opened).value() : core::Entry{};
+  }
+  int64_t now_ms() const { return clock.seconds() * 1000; }
+};
+
+INSTANTIATE_TEST_SUITE_P(Stores, SealedTimesTest, testing::kAllFlowStores, test_name_suffix);
+
+TEST_P(SealedTimesTest, AnAnswerARevalidationAndAFailureSealTheirTimes) {
+  clock.advance(seconds(1000));
+  cache_then_expire();  // stored at +1000, then the clock at +1061
+  core::Entry first = sealed(id());
+  EXPECT_EQ(first.stored_at_ms, (clock.seconds() - 61) * 1000);
+  EXPECT_EQ(first.expires, clock.seconds() - 1);
+  answer_304({});
+  ASSERT_EQ(get().source(), DataSource::kCacheOriginalNotModified);
+  core::Entry refreshed = sealed(id());
+  EXPECT_EQ(refreshed.stored_at_ms, now_ms());
+  EXPECT_EQ(refreshed.expires, clock.seconds() + 60);
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  Request other = Request::get("https://api.example.com/failing");
+  ASSERT_EQ(get(other).source(), DataSource::kErrorOriginal);
+  core::Entry failure = sealed(cache->id_of(profile, other).value());
+  EXPECT_EQ(failure.kind, core::EntryKind::kFailure);
+  EXPECT_EQ(failure.stored_at_ms, now_ms());
+  EXPECT_EQ(failure.expires, clock.seconds() + 5);
+  EXPECT_EQ(failure.error, "down");
+}
+
+TEST_P(SealedTimesTest, AVaryPointerCarriesItsAnswersTimes) {
+  profile.key_headers = {"accept"};
+  origin.respond = [](const Request&, const Validators&) {
+    return ok_response("varies", {{"Vary", "X-Tenant"}});
+  };
+  Request r = request;
+  r.headers.add("X-Tenant", "t1");
+  ASSERT_EQ(get(r).source(), DataSource::kOriginal);
+  core::Entry pointer = sealed(cache->id_of(profile, r).value());
+  EXPECT_EQ(pointer.kind, core::EntryKind::kVary);
+  EXPECT_EQ(pointer.stored_at_ms, now_ms());
+  EXPECT_EQ(pointer.expires, clock.seconds() + 60);
 }
 
 // Every counter, compared exactly (a counter that starts at 1 or counts twice is a wrong stat).

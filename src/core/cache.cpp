@@ -491,6 +491,7 @@ struct GetFlow {
       failure->stored_at_ms = now_ms();
       failure->fetch_ms = fetch_ms;
       int64_t expires = core::negative_expiry(profile, now);
+      failure->expires = expires;  // the sealed head carries the entry's times, as every entry's
       // A stale answer is kept (it may still revalidate); only a miss remembers the failure.
       if (!stale && profile.negative_ttl.count() > 0) write(failure, expires, primary_id);
       return finish(DataSource::kErrorOriginal, failure, expires, why);
