@@ -427,6 +427,9 @@ TEST(CacheControlTest, ParsingTable) {
       {"must-revalidate ;", none, none, none, false, false, false, false},  // junk: unknown
       {"\"max-age=10\"", none, none, none, false, false, false, false},     // a quoted directive
       {"max-age=\"10", 0, none, none, false, false, false, false},          // unterminated quote
+      {"stale-if-error=", none, none, none, false, false, false, false},    // empty: no window
+      {"\"a,b\", max-age=5", 5, none, none, false, false, false, false},    // quoted from byte 0
+      {"private=\"a, max-age=7\"", none, none, none, false, false, false, false},  // in quotes
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.header);
