@@ -295,6 +295,35 @@ TEST_P(RevalidationTest, VaryOnAKeyedHeaderNeedsNoPointer) {
   EXPECT_EQ(get(en).source(), DataSource::kCache);
 }
 
+TEST_P(RevalidationTest, AFetcherThatThrowsSomethingElseIsASourceFailureToo) {
+  origin.respond = [](const Request&, const Validators&) -> Response { throw 42; };
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kErrorOriginal);
+  EXPECT_EQ(r.error(), "fetcher threw a non-standard exception");
+}
+
+TEST_P(RevalidationTest, RetainHeadersKeepTheOnesTheCacheNeedsAndTheListedOnes) {
+  profile.retain_headers = {"X-Listed"};
+  origin.respond = [](const Request&, const Validators&) {
+    return ok_response("x", {{"ETag", "\"e\""},
+                             {"Last-Modified", "Mon, 05 Jan 2026 10:00:00 GMT"},
+                             {"Content-Type", "text/plain"},
+                             {"Cache-Control", "max-age=60"},
+                             {"Expires", "Thu, 15 Jan 2099 13:00:00 GMT"},
+                             {"X-Listed", "kept"},
+                             {"X-Other", "dropped"}});
+  };
+  get();
+  reopen();
+  GetResult r = get();
+  ASSERT_EQ(r.source(), DataSource::kCache);
+  for (const char* kept :
+       {"etag", "last-modified", "content-type", "cache-control", "expires", "x-listed"}) {
+    EXPECT_TRUE(r.headers().get(kept).has_value()) << kept;
+  }
+  EXPECT_FALSE(r.headers().get("x-other").has_value());
+}
+
 TEST_P(RevalidationTest, AGetReportsHowLongItTook) {
   origin.respond = [](const Request&, const Validators&) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -409,6 +438,17 @@ TEST_P(SealedTimesTest, AnAnswerARevalidationAndAFailureSealTheirTimes) {
   EXPECT_EQ(failure.stored_at_ms, now_ms());
   EXPECT_EQ(failure.expires, clock.seconds() + 5);
   EXPECT_EQ(failure.error, "down");
+}
+
+TEST_P(SealedTimesTest, AnAnswerRecordsHowLongTheOriginTook) {
+  origin.respond = [](const Request&, const Validators&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    return ok_response("slow");
+  };
+  ASSERT_EQ(get().source(), DataSource::kOriginal);
+  core::Entry e = sealed(id());
+  EXPECT_GE(e.fetch_ms, 30u);
+  EXPECT_LT(e.fetch_ms, 30'000u);
 }
 
 TEST_P(SealedTimesTest, AVaryPointerCarriesItsAnswersTimes) {

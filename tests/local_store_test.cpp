@@ -612,6 +612,33 @@ TEST(LocalStoreTest, OpenWaitsWhileAnotherConnectionBlocksTheSwitchToWal) {
   EXPECT_TRUE(must_get(**opened, id_for(1)).has_value());
 }
 
+// Another process holds the write lock. A hit still answers at once (recording its access time
+// is best effort, never waited for); a put waits for the lock (the busy timeout) and then writes.
+TEST(LocalStoreTest, AHitNeverWaitsForAWriteLockButAPutDoes) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), "x")));  // last access 1000
+  clock.set(2000);                                  // so the next hit wants to record it
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open((tmp.path() + "/store.db").c_str(), &writer), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(must_get(*store, id_for(1)).has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5))
+      << "the hit waited for the write lock";
+  std::thread release([writer] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    sqlite3_exec(writer, "COMMIT", nullptr, nullptr, nullptr);
+  });
+  Status put = store->put(record(id_for(2), "y"));  // the same connection, back from the hit
+  release.join();
+  sqlite3_close(writer);
+  EXPECT_TRUE(put) << put.to_string();
+  EXPECT_TRUE(must_get(*store, id_for(2)).has_value());
+}
+
 // docs/FORMAT.md, "Files": <id>-<16 lowercase hex>, under blobs/<first two of the id>/.
 TEST(LocalStoreTest, BlobFilesAreNamedIdDashSixteenLowercaseHex) {
   TempDir tmp;
