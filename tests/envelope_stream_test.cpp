@@ -172,6 +172,27 @@ TEST(EnvelopeStreamTest, AnnouncedSizeThatDisagreesWithTheHeadIsRefused) {
   EXPECT_EQ(got.status().code(), Status::Code::kCorruption);
 }
 
+// A head naming this very body (its reference) but declaring another size, sealed with the key
+// as only a writer holding it could: a compressed body that inflates to more or fewer bytes than
+// the head says is refused, in any piece size, as open_entry refuses it.
+TEST(EnvelopeStreamTest, ACompressedBodyOfAnotherSizeThanItsHeadSaysIsRefused) {
+  crypto::Keyring keys({DataKey::generate()}, "default");
+  Sealed s = seal(json_like(20'000), keys, true);
+  ASSERT_EQ(s.parts.body[5] & 0x02, 0x02);  // compressed
+  for (size_t declared : {19'999u, 20'001u}) {
+    Entry lying = s.entry;  // body_ref set by seal_entry
+    lying.body = std::make_shared<const std::string>(std::string(declared, 'x'));
+    const std::string head = seal_head(lying, kId, keys.current(), true);
+    for (size_t piece : {size_t{1}, size_t{4096}, size_t{0}}) {
+      SCOPED_TRACE(std::to_string(declared) + " declared, pieces of " + std::to_string(piece));
+      auto got = stream_open(head, s.parts.body, keys, piece, s.parts.body.size());
+      ASSERT_FALSE(got);
+      EXPECT_EQ(got.status().code(), Status::Code::kCorruption);
+    }
+    EXPECT_FALSE(open_entry(head, std::string(s.parts.body), kId, keys));
+  }
+}
+
 TEST(EnvelopeStreamTest, BodyFromAnotherWriteIsRefusedAfterItsHeader) {
   crypto::Keyring keys({DataKey::generate()}, "default");
   Sealed first = seal(random_bytes(40'000, 1), keys, true);

@@ -639,6 +639,34 @@ TEST(LocalStoreTest, AHitNeverWaitsForAWriteLockButAPutDoes) {
   EXPECT_TRUE(must_get(*store, id_for(2)).has_value());
 }
 
+TEST(LocalStoreTest, ABodyOfExactlyTheInlineLimitStaysInline) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock, 1 << 20, /*inline_max=*/1024));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), std::string(1024, 'i'))));
+  EXPECT_TRUE(blob_files(tmp.path()).empty()) << "1024 bytes went to a file";
+  ASSERT_TRUE(store->put(record(id_for(2), std::string(1025, 'f'))));
+  EXPECT_EQ(blob_files(tmp.path()).size(), 1u);
+  EXPECT_EQ(must_get(*store, id_for(1))->body, std::string(1024, 'i'));
+  EXPECT_EQ(must_get(*store, id_for(2))->body, std::string(1025, 'f'));
+}
+
+// The row change fails after the body's file was written (here: the table is gone): the put
+// reports it and leaves no file behind.
+TEST(LocalStoreTest, APutWhoseRowFailsLeavesNoFileBehind) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((tmp.path() + "/store.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE entries", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_FALSE(store->put(record(id_for(1), envelope_for(id_for(1), 5000))));
+  EXPECT_TRUE(blob_files(tmp.path()).empty());
+}
+
 // docs/FORMAT.md, "Files": <id>-<16 lowercase hex>, under blobs/<first two of the id>/.
 TEST(LocalStoreTest, BlobFilesAreNamedIdDashSixteenLowercaseHex) {
   TempDir tmp;
