@@ -429,6 +429,37 @@ TEST(LocalStoreTest, EvictionRemovesLeastRecentlyUsedFirst) {
   EXPECT_EQ(blob_files(tmp.path()).size(), 9u);
 }
 
+TEST(LocalStoreTest, EvictionGoesDownToNinetyPercentOfTheCap) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock, 10'000, 1024));
+  ASSERT_NE(store, nullptr);
+  // 200 entries of 50 bytes fill the cap exactly; the 201st (10,050) evicts down to 9,000, not
+  // merely under the cap: 21 entries go.
+  for (int i = 0; i < 201; ++i) {
+    clock.set(1000 + i);
+    ASSERT_TRUE(store->put(record(id_for(i), std::string(49, 'e'))));
+    if (i == 199) {
+      ASSERT_EQ(store->stats(1200)->bytes, 10'000u);
+    }
+  }
+  EXPECT_EQ(store->stats(1300)->bytes, 9'000u);
+  EXPECT_EQ(store->stats(1300)->entries, 180u);
+}
+
+TEST(LocalStoreTest, ACapOfOneByteStillEvicts) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock, 1, 1024));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), "")));  // one byte: its head
+  clock.set(1001);
+  ASSERT_TRUE(store->put(record(id_for(2), "")));
+  EXPECT_FALSE(must_get(*store, id_for(1)).has_value());
+  EXPECT_TRUE(must_get(*store, id_for(2)).has_value());
+  EXPECT_EQ(store->stats(1001)->bytes, 1u);
+}
+
 TEST(LocalStoreTest, PutLargerThanCapIsTooLarge) {
   TempDir tmp;
   ManualClock clock;
