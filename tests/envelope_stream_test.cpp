@@ -206,6 +206,11 @@ TEST(EnvelopeStreamTest, BodyFromAnotherWriteIsRefusedAfterItsHeader) {
   ASSERT_FALSE(got);
   EXPECT_NE(got.status().message().find("different writes"), std::string::npos)
       << got.status().to_string();
+  // The same body in one piece: refused at its header, and nothing after it is looked at.
+  EntryStreamOpener whole(kId, keys);
+  ASSERT_TRUE(whole.begin(record_of(first.parts), second.parts.body.size()));
+  EXPECT_FALSE(whole.write(second.parts.body));
+  EXPECT_NE(whole.finish().status().message().find("different writes"), std::string::npos);
 }
 
 TEST(EnvelopeStreamTest, PartMovedToAnotherIdFails) {
@@ -252,7 +257,11 @@ TEST(EnvelopeStreamTest, FinishWithoutBeginOrTwiceIsAnError) {
   ASSERT_TRUE(opener.begin(record_of(s.parts), s.parts.body.size()));
   ASSERT_TRUE(opener.write(s.parts.body));
   ASSERT_TRUE(opener.finish());
-  EXPECT_FALSE(opener.finish());
+  auto again = opener.finish();
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(again.status().message().find("already finished"), std::string::npos)
+      << again.status().to_string();
 }
 
 }  // namespace
