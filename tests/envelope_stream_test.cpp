@@ -191,6 +191,15 @@ TEST(EnvelopeStreamTest, ACompressedBodyOfAnotherSizeThanItsHeadSaysIsRefused) {
     }
     EXPECT_FALSE(open_entry(head, std::string(s.parts.body), kId, keys));
   }
+  // Far larger than declared: zstd fills the declared bytes, then its own buffers, then can go
+  // no further with input left. That is a refusal too, never a loop without progress.
+  Sealed big = seal(json_like(4'000'000), keys, true);
+  Entry lying = big.entry;
+  lying.body = std::make_shared<const std::string>(std::string(1000, 'x'));
+  const std::string head = seal_head(lying, kId, keys.current(), true);
+  auto got = stream_open(head, big.parts.body, keys, 0, big.parts.body.size());
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.status().code(), Status::Code::kCorruption);
 }
 
 TEST(EnvelopeStreamTest, BodyFromAnotherWriteIsRefusedAfterItsHeader) {
