@@ -347,6 +347,53 @@ TEST_P(RevalidationTest, AStoredAgeIsDroppedWhenA304BringsNone) {
   EXPECT_FALSE(r.headers().get("age").has_value());
 }
 
+TEST_P(RevalidationTest, ARememberedFailureKeepsItsStatusForItsNegativeTtlOfOneSecond) {
+  profile.negative_ttl = seconds(1);  // the shortest that remembers
+  origin.respond = [](const Request&, const Validators&) {
+    Response r;
+    r.status_code = 503;
+    return r;
+  };
+  GetResult first = get();
+  EXPECT_EQ(first.source(), DataSource::kErrorOriginal);
+  EXPECT_EQ(first.status_code(), 503);
+  GetResult remembered = get();  // the same second
+  EXPECT_EQ(remembered.source(), DataSource::kErrorOriginal);
+  EXPECT_EQ(remembered.status_code(), 503);
+  EXPECT_EQ(remembered.error(), "origin answered 503");
+  EXPECT_EQ(origin.calls, 1);
+  clock.advance(seconds(1));
+  get();
+  EXPECT_EQ(origin.calls, 2);
+}
+
+TEST_P(RevalidationTest, AStaleIfErrorAnswerAtItsExpirySecondIsMarkedStale) {
+  profile.stale_on_error = seconds(0);
+  origin.respond = [](const Request&, const Validators&) {
+    return ok_response("sie", {{"Cache-Control", "max-age=60, stale-if-error=30"}});
+  };
+  get();
+  clock.advance(seconds(60));  // exactly its expiry
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  GetResult r = get();
+  ASSERT_EQ(r.source(), DataSource::kErrorCache);
+  EXPECT_TRUE(r.stale());
+  EXPECT_EQ(r.expires(), clock.now());
+}
+
+TEST_P(RevalidationTest, ANoStoreAnswerTakesTheOldCopyOutOfTheMemoryTier) {
+  answer_versions();
+  get();
+  ASSERT_EQ(get().source(), DataSource::kCacheMemory);
+  origin.respond = [](const Request&, const Validators&) {
+    return ok_response("private now", {{"Cache-Control", "no-store"}});
+  };
+  Request forced = request;
+  forced.force_refresh = true;
+  ASSERT_EQ(get(forced).body(), "private now");
+  EXPECT_NE(get().source(), DataSource::kCacheMemory);
+}
+
 TEST_P(RevalidationTest, AGetReportsHowLongItTook) {
   origin.respond = [](const Request&, const Validators&) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
