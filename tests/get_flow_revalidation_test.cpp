@@ -394,6 +394,50 @@ TEST_P(RevalidationTest, ANoStoreAnswerTakesTheOldCopyOutOfTheMemoryTier) {
   EXPECT_NE(get().source(), DataSource::kCacheMemory);
 }
 
+TEST_P(RevalidationTest, AStaleWhileRevalidateAnswerCountsAsAHitAndAsStale) {
+  profile.stale_while_revalidate = seconds(30);
+  answer_versions();
+  get();
+  clock.advance(seconds(61));
+  GetResult stale = get();
+  ASSERT_TRUE(stale.stale());
+  cache->wait_for_background_refreshes();
+  CacheStats s = cache->stats();
+  EXPECT_EQ(s.stale_while_revalidate, 1u);
+  // The expired memory entry sends the lookup to the store, where the stale answer was found.
+  EXPECT_EQ(s.store_hits + s.memory_hits, 1u);
+  EXPECT_EQ(s.background_refreshes, 1u);
+}
+
+TEST_P(RevalidationTest, AFailedForcedRefreshOfAFreshEntryCountsAsStaleServed) {
+  answer_versions();
+  get();
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  Request forced = request;
+  forced.force_refresh = true;
+  ASSERT_EQ(get(forced).source(), DataSource::kErrorCache);
+  EXPECT_EQ(cache->stats().stale_served, 1u);
+  EXPECT_EQ(cache->stats().origin_failures, 1u);
+}
+
+TEST_P(RevalidationTest, ANoStoreAnswerTakesAVariantOutOfTheMemoryTier) {
+  profile.key_headers = {"accept"};
+  origin.respond = [](const Request&, const Validators&) {
+    return ok_response("varies", {{"Vary", "X-Tenant"}});
+  };
+  Request r = request;
+  r.headers.add("X-Tenant", "t1");
+  get(r);
+  ASSERT_EQ(get(r).source(), DataSource::kCacheMemory);
+  origin.respond = [](const Request&, const Validators&) {
+    return ok_response("private now", {{"Vary", "X-Tenant"}, {"Cache-Control", "no-store"}});
+  };
+  Request forced = r;
+  forced.force_refresh = true;
+  ASSERT_EQ(get(forced).body(), "private now");
+  EXPECT_NE(get(r).source(), DataSource::kCacheMemory);  // the variant left the memory tier
+}
+
 TEST_P(RevalidationTest, AGetReportsHowLongItTook) {
   origin.respond = [](const Request&, const Validators&) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -500,7 +544,10 @@ TEST_P(SealedTimesTest, AnAnswerARevalidationAndAFailureSealTheirTimes) {
   core::Entry refreshed = sealed(id());
   EXPECT_EQ(refreshed.stored_at_ms, now_ms());
   EXPECT_EQ(refreshed.expires, clock.seconds() + 60);
-  origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  origin.respond = [](const Request&, const Validators&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return Response::failure("down");
+  };
   Request other = Request::get("https://api.example.com/failing");
   ASSERT_EQ(get(other).source(), DataSource::kErrorOriginal);
   core::Entry failure = sealed(cache->id_of(profile, other).value());
@@ -508,6 +555,7 @@ TEST_P(SealedTimesTest, AnAnswerARevalidationAndAFailureSealTheirTimes) {
   EXPECT_EQ(failure.stored_at_ms, now_ms());
   EXPECT_EQ(failure.expires, clock.seconds() + 5);
   EXPECT_EQ(failure.error, "down");
+  EXPECT_GE(failure.fetch_ms, 20u);
 }
 
 TEST_P(SealedTimesTest, AnAnswerRecordsHowLongTheOriginTook) {

@@ -698,6 +698,38 @@ TEST(LocalStoreTest, APutWhoseRowFailsLeavesNoFileBehind) {
   EXPECT_TRUE(blob_files(tmp.path()).empty());
 }
 
+TEST(LocalStoreTest, ListGivesEachEntrysTimesAndSize) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), std::string(10, 'a'), 1111, 2222)));
+  auto listed = store->list(10);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, id_for(1));
+  EXPECT_EQ((*listed)[0].expires, 1111);
+  EXPECT_EQ((*listed)[0].purge_at, 2222);
+  EXPECT_EQ((*listed)[0].size, 11u);
+  EXPECT_EQ((*listed)[0].last_access, 1000);
+}
+
+TEST(LocalStoreTest, ClearAlsoRemovesOldOrphanFiles) {
+  TempDir tmp;
+  ManualClock clock;
+  clock.set(100'000);
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  const std::string sub = tmp.path() + "/blobs/" + id_for(2).substr(0, 2);
+  fs::create_directories(sub);
+  const std::string orphan = sub + "/" + id_for(2) + "-0123456789abcdef";
+  std::ofstream(orphan) << "left by a crash";
+  const struct timespec old[2] = {{100'000 - 7200, 0}, {100'000 - 7200, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, orphan.c_str(), old, 0), 0);
+  ASSERT_TRUE(store->clear());
+  EXPECT_FALSE(fs::exists(orphan));
+}
+
 // docs/FORMAT.md, "Files": <id>-<16 lowercase hex>, under blobs/<first two of the id>/.
 TEST(LocalStoreTest, BlobFilesAreNamedIdDashSixteenLowercaseHex) {
   TempDir tmp;
