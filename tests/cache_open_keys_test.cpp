@@ -51,8 +51,11 @@ class CacheOpenKeysTest : public ::testing::Test {
 TEST_F(CacheOpenKeysTest, AKeyFileSealsAndIdsBeforeTheConfiguredKeys) {
   const DataKey file_key = DataKey::generate();
   const DataKey listed = DataKey::generate();
-  auto with_file = open({listed}, {}, write_key_file(file_key));
+  const std::string path = write_key_file(file_key);
+  auto with_file = open({listed}, {}, path);
   ASSERT_NE(with_file, nullptr);
+  EXPECT_EQ(with_file->key_file_path(), path);
+  EXPECT_FALSE(with_file->created_key_file());
   ASSERT_EQ(get(*with_file).source(), DataSource::kOriginal);
   // Another Cache with only the file's key finds it under the same id: the file's key sealed it.
   auto file_only = open({file_key});
