@@ -8,6 +8,7 @@
 
 #include "cachedata/cache.hpp"
 #include "store/memory_store.hpp"
+#include "support/faulty_store.hpp"
 #include "support/test_support.hpp"
 
 namespace cachedata {
@@ -99,6 +100,32 @@ TEST_F(CacheOpenKeysTest, PurgeRemovesTheEntryUnderEveryKey) {
   ASSERT_TRUE(after->purge(Profile{}, request));
   EXPECT_EQ(get(*after).source(), DataSource::kOriginal);
   EXPECT_EQ(origin.calls, 2);
+}
+
+TEST_F(CacheOpenKeysTest, PurgeTakesTheEntryOutOfTheMemoryTierToo) {
+  Config config;
+  config.store = Config::StoreKind::kCustom;
+  config.custom_store = store;
+  config.keys = {DataKey::generate()};
+  config.log_level = LogLevel::kOff;  // with the memory tier, as by default
+  auto cache = Cache::open(config).value();
+  ASSERT_EQ(get(*cache).source(), DataSource::kOriginal);
+  ASSERT_EQ(get(*cache).source(), DataSource::kCacheMemory);
+  ASSERT_TRUE(cache->purge(Profile{}, request));
+  EXPECT_EQ(get(*cache).source(), DataSource::kOriginal);
+}
+
+TEST_F(CacheOpenKeysTest, PurgeReportsAStoreThatCouldNotErase) {
+  auto faulty = std::make_shared<testing::FaultyStore>(store);
+  Config config;
+  config.store = Config::StoreKind::kCustom;
+  config.custom_store = faulty;
+  config.keys = {DataKey::generate()};
+  config.log_level = LogLevel::kOff;
+  auto cache = Cache::open(config).value();
+  get(*cache);
+  faulty->fail_writes = true;
+  EXPECT_EQ(cache->purge(Profile{}, request).code(), Status::Code::kUnavailable);
 }
 
 }  // namespace
