@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
 
 #include "aws/dynamodb_client.hpp"
 #include "aws/s3_client.hpp"
@@ -392,6 +393,22 @@ TEST_F(AwsStoreTest, AnEntryEndsAtTheSecondOfItsPurgeTs) {
   EXPECT_EQ((*got)->body, "body");
   EXPECT_TRUE(clocked->touch(id_for(12), now + 60, now + 120));
   EXPECT_EQ(*attr::get_n(item(12), "purge_ts"), now + 120);
+}
+
+// DynamoDB returns a Scan in pages of at most 1 MB: list() follows LastEvaluatedKey through all of
+// them, and its limit holds across pages.
+TEST_F(AwsStoreTest, ListReadsEveryPageOfTheScan) {
+  for (int i = 0; i < 130; ++i) {
+    ASSERT_TRUE(store->put(record(100 + i, std::string(9000, 'p'))));  // 130 × 9 KB > 1 MB
+  }
+  auto listed = store->list(1000);
+  ASSERT_TRUE(listed) << listed.status().to_string();
+  std::set<std::string> ids;
+  for (const EntryInfo& e : *listed) ids.insert(e.id);
+  EXPECT_EQ(listed->size(), 130u);
+  EXPECT_EQ(ids.size(), 130u);
+  EXPECT_EQ(store->list(129)->size(), 129u);
+  EXPECT_EQ(store->stats(unix_now())->entries, 130u);
 }
 
 // --- item sizes, the inline threshold and the item limit, at their exact boundaries ---
