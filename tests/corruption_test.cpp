@@ -108,8 +108,8 @@ TEST(CorruptionTest, GarbageNeverCrashesTheDecoder) {
 }
 
 TEST(CorruptionTest, CacheTreatsACorruptedStoredEntryAsAMiss) {
-  auto store = std::shared_ptr<Store>(store::make_memory_store());
   testing::ManualClock clock;
+  auto store = std::shared_ptr<Store>(store::make_memory_store([&] { return clock.seconds(); }));
   Config config;
   config.store = Config::StoreKind::kCustom;
   config.custom_store = store;

@@ -13,9 +13,9 @@ namespace cachedata {
 namespace {
 
 struct Fixture {
-  std::shared_ptr<testing::FaultyStore> store =
-      std::make_shared<testing::FaultyStore>(std::shared_ptr<Store>(store::make_memory_store()));
   testing::ManualClock clock;
+  std::shared_ptr<testing::FaultyStore> store = std::make_shared<testing::FaultyStore>(
+      std::shared_ptr<Store>(store::make_memory_store([this] { return clock.seconds(); })));
   testing::CountingFetcher origin;
   std::mutex log_mu;
   std::vector<std::string> log;

@@ -1,17 +1,22 @@
 #include "store/memory_store.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <mutex>
+#include <utility>
 
 namespace cachedata::store {
 namespace {
 
 class MemoryStore final : public Store {
  public:
+  explicit MemoryStore(std::function<int64_t()> now_seconds)
+      : now_seconds_(std::move(now_seconds)) {}
+
   Result<std::optional<StoredRecord>> get(std::string_view id) override {
     std::lock_guard lock(mu_);
-    auto it = records_.find(std::string(id));
+    auto it = live(id);
     if (it == records_.end()) return std::optional<StoredRecord>();
     it->second.last_access = ++clock_;
     return std::optional<StoredRecord>(it->second.record);
@@ -23,7 +28,7 @@ class MemoryStore final : public Store {
   }
   Status touch(std::string_view id, int64_t expires, int64_t purge_at) override {
     std::lock_guard lock(mu_);
-    auto it = records_.find(std::string(id));
+    auto it = live(id);
     if (it == records_.end()) return Status::not_found("no entry " + std::string(id));
     it->second.record.expires = expires;
     it->second.record.purge_at = purge_at;
@@ -32,7 +37,7 @@ class MemoryStore final : public Store {
   Status replace_head(std::string_view id, std::string_view head, int64_t expires,
                       int64_t purge_at) override {
     std::lock_guard lock(mu_);
-    auto it = records_.find(std::string(id));
+    auto it = live(id);
     if (it == records_.end()) return Status::not_found("no entry " + std::string(id));
     it->second.record.head = std::string(head);
     it->second.record.expires = expires;
@@ -86,15 +91,32 @@ class MemoryStore final : public Store {
     StoredRecord record;
     uint64_t last_access = 0;
   };
+  using Map = std::map<std::string, Slot, std::less<>>;
+
+  int64_t now() const {
+    if (now_seconds_) return now_seconds_();
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  // The record with `id` unless it is at or past its purge time (then it is only waiting for a
+  // sweep); records_.end() otherwise. Called with mu_ held.
+  Map::iterator live(std::string_view id) {
+    auto it = records_.find(id);
+    if (it == records_.end() || it->second.record.purge_at <= now()) return records_.end();
+    return it;
+  }
+
+  const std::function<int64_t()> now_seconds_;
   std::mutex mu_;
-  std::map<std::string, Slot> records_;
+  Map records_;
   uint64_t clock_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<Store> make_memory_store() {
-  return std::make_unique<MemoryStore>();
+std::unique_ptr<Store> make_memory_store(std::function<int64_t()> now_seconds) {
+  return std::make_unique<MemoryStore>(std::move(now_seconds));
 }
 
 }  // namespace cachedata::store

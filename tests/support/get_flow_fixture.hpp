@@ -57,7 +57,7 @@ class GetFlowTest : public ::testing::TestWithParam<FlowStore> {
   void open_store() {
     std::shared_ptr<Store> inner;
     if (GetParam() == FlowStore::kMemory) {
-      inner = std::shared_ptr<Store>(store::make_memory_store());
+      inner = std::shared_ptr<Store>(store::make_memory_store([this] { return clock.seconds(); }));
     } else {
       Config config;
       if (GetParam() == FlowStore::kLocal) {
