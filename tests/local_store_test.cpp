@@ -629,27 +629,39 @@ TEST(LocalStoreTest, WithoutASweepAtOpenTheFirstPutStillWaitsItsMinute) {
 // Another process holds a read transaction on a store that is being created: switching it to
 // WAL needs every other reader gone. The open waits for it (up to the busy timeout) instead of
 // failing.
-TEST(LocalStoreTest, OpenWaitsWhileAnotherConnectionBlocksTheSwitchToWal) {
+// Another connection holds a lock on a new store.db while the store switches it to WAL: a read
+// lock makes SQLite wait in its busy handler; a write lock makes it report the conflict at once
+// (waiting could deadlock), so the store's own retry loop does the waiting. Either way the open
+// succeeds once the lock is gone.
+void expect_open_waits_for(const std::string& lock_sql) {
   TempDir tmp;
   ManualClock clock;
   const std::string dir = tmp.path() + "/store";
   ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
-  sqlite3* reader = nullptr;
-  ASSERT_EQ(sqlite3_open((dir + "/store.db").c_str(), &reader), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(reader, "CREATE TABLE t(x); BEGIN; SELECT count(*) FROM t;", nullptr,
-                         nullptr, nullptr),
-            SQLITE_OK);
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/store.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(other, ("CREATE TABLE t(x); " + lock_sql).c_str(), nullptr, nullptr, nullptr),
+      SQLITE_OK);
   Result<std::unique_ptr<Store>> opened = Status::unavailable("not yet");
   const auto started = std::chrono::steady_clock::now();
   std::thread opener([&] { opened = open_local_store(options_for(dir, clock)); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_EQ(sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(reader);
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
   opener.join();
   ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(300));
   ASSERT_TRUE((*opened)->put(record(id_for(1), "x")));
   EXPECT_TRUE(must_get(**opened, id_for(1)).has_value());
+}
+
+TEST(LocalStoreTest, OpenWaitsWhileAnotherConnectionReadsTheNewDatabase) {
+  expect_open_waits_for("BEGIN; SELECT count(*) FROM t;");
+}
+
+TEST(LocalStoreTest, OpenRetriesWhileAnotherConnectionWritesTheNewDatabase) {
+  expect_open_waits_for("BEGIN IMMEDIATE; INSERT INTO t VALUES(1);");
 }
 
 // Another process holds the write lock. A hit still answers at once (recording its access time
@@ -791,6 +803,22 @@ TEST(LocalStoreTest, ATamperedBlobFileNameIsCorruptionNeverAPath) {
   }
   ASSERT_TRUE(store->erase(id));  // the row goes; no file of that name is looked for
   EXPECT_FALSE(must_get(*store, id).has_value());
+}
+
+TEST(LocalStoreTest, ATamperedBlobFileNameIsShownInTheErrorCutAt100Characters) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->put(record(id_for(1), envelope_for(id_for(1), 5000))));
+  const std::string shown(100, 'n');
+  ASSERT_TRUE(
+      exec_sql(tmp.path(), "UPDATE entries SET blob_file='" + shown + std::string(50, '|') + "'"));
+  auto got = store->get(id_for(1));
+  ASSERT_EQ(got.status().code(), Code::kCorruption) << got.status().to_string();
+  const std::string& message = got.status().message();
+  EXPECT_NE(message.find(": " + shown), std::string::npos) << message;
+  EXPECT_EQ(message.find('|'), std::string::npos) << message;
 }
 
 TEST(LocalStoreTest, AnInvalidIdIsShownInTheErrorCutAt80Characters) {

@@ -355,6 +355,7 @@ class LocalStore final : public Store {
   LocalStore(LocalStoreOptions options, const std::string& db_path)
       : options_(std::move(options)),
         blobs_dir_(options_.dir + "/" + kBlobDirName),
+        files_(options_.file_calls ? options_.file_calls : posix_file_calls()),
         pool_(db_path) {}
 
   // The sweep and the clean-up of abandoned files that every open does.
@@ -405,6 +406,7 @@ class LocalStore final : public Store {
 
   const LocalStoreOptions options_;
   const std::string blobs_dir_;
+  const std::shared_ptr<FileCalls> files_;
   ConnectionPool pool_;
   std::atomic<int64_t> next_sweep_{0};
 };
@@ -743,18 +745,19 @@ Result<std::string> LocalStore::write_blob(std::string_view id, std::string_view
   if (Status s = make_dir(blobs_dir_ + "/" + std::string(id.substr(0, 2))); !s) return s;
   // Same directory as the final name, so rename() is atomic; the dot keeps it apart from names.
   const std::string temp_path = blobs_dir_ + "/" + std::string(id.substr(0, 2)) + "/.tmp-" + name;
-  int fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  int fd =
+      files_->open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return errno_status("cannot create", temp_path, errno);
-  int err = fchmod(fd, 0600) == 0 ? 0 : errno;
+  int err = files_->fchmod(fd, 0600) == 0 ? 0 : errno;
   for (size_t done = 0; err == 0 && done < bytes.size();) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    ssize_t n = files_->write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno != EINTR) err = errno;
     if (n > 0) done += static_cast<size_t>(n);
   }
-  if (close(fd) != 0 && err == 0) err = errno;
-  if (err == 0 && rename(temp_path.c_str(), final_path.c_str()) != 0) err = errno;
+  if (files_->close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && files_->rename(temp_path.c_str(), final_path.c_str()) != 0) err = errno;
   if (err != 0) {
-    unlink(temp_path.c_str());
+    files_->unlink(temp_path.c_str());
     return errno_status("cannot write", temp_path, err);
   }
   return name;
@@ -767,32 +770,32 @@ Result<std::optional<std::string>> LocalStore::read_blob(const std::string& name
     return Status::corruption("bad blob file name in the database: " + name.substr(0, 100));
   }
   const std::string path = blob_path(name);
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  int fd = files_->open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
   if (fd < 0) {
     if (errno == ENOENT) return std::optional<std::string>();
     return errno_status("cannot open", path, errno);
   }
   struct stat st {};
-  if (fstat(fd, &st) != 0) {
+  if (files_->fstat(fd, &st) != 0) {
     int err = errno;
-    close(fd);
+    files_->close(fd);
     return errno_status("cannot stat", path, err);
   }
   if (static_cast<uint64_t>(st.st_size) != size) {
-    close(fd);
+    files_->close(fd);
     return std::optional<std::string>();
   }
   std::string bytes(size, '\0');
   size_t done = 0;
   int err = 0;
   while (done < size) {
-    ssize_t n = ::read(fd, bytes.data() + done, size - done);
+    ssize_t n = files_->read(fd, bytes.data() + done, size - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) err = errno;
     if (n <= 0) break;
     done += static_cast<size_t>(n);
   }
-  close(fd);
+  files_->close(fd);
   if (err != 0) return errno_status("cannot read", path, err);
   if (done != size) return std::optional<std::string>();  // truncated under us
   return std::optional<std::string>(std::move(bytes));
@@ -801,7 +804,7 @@ Result<std::optional<std::string>> LocalStore::read_blob(const std::string& name
 // Best effort: a file left behind is removed by the orphan clean-up of a later open.
 void LocalStore::remove_blobs(const std::vector<std::string>& names) {
   for (const std::string& name : names) {
-    if (is_blob_name(name)) unlink(blob_path(name).c_str());
+    if (is_blob_name(name)) files_->unlink(blob_path(name).c_str());
   }
 }
 

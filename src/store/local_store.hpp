@@ -23,6 +23,7 @@
 
 #include "cachedata/status.hpp"
 #include "cachedata/store.hpp"
+#include "store/file_calls.hpp"
 
 namespace cachedata::store {
 
@@ -36,6 +37,8 @@ struct LocalStoreOptions {
   // without the sweep an open otherwise does, so they report what is there.
   bool create_if_missing = true;
   bool sweep_on_open = true;
+  // The calls made on blob files (tests make them fail). Empty: POSIX.
+  std::shared_ptr<FileCalls> file_calls;
 };
 
 Result<std::unique_ptr<Store>> open_local_store(LocalStoreOptions options);
