@@ -12,11 +12,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <set>
 
 #include "aws/dynamodb_client.hpp"
 #include "aws/s3_client.hpp"
 #include "cachedata/cache.hpp"
+#include "crypto/hex.hpp"
+#include "crypto/sha256.hpp"
 #include "store/aws_store.hpp"
 #include "support/aws_test_servers.hpp"
 #include "support/aws_test_support.hpp"
@@ -237,6 +240,100 @@ TEST_F(AwsStoreTest, StreamedGetOfATamperedOrDeletedS3ObjectIsAMiss) {
   EXPECT_EQ(deleted.writes, 0u);
 }
 
+// Items of another layout or damaged under our id (the table is shared, and any application
+// with write access may write any item): each missing or wrong attribute makes the entry a miss,
+// never an error and never a record with a made-up part. Both reads: get() and get_streaming().
+TEST_F(AwsStoreTest, AnItemMissingOrMisstatingAnyAttributeIsAMiss) {
+  const std::string body(20'000, 'b');
+  ASSERT_TRUE(store->put(record(40, body)));  // in S3
+  ASSERT_TRUE(store->put(record(41, "inline")));
+  const Json s3_item = item(40);
+  const Json inline_item = item(41);
+  ASSERT_TRUE(s3_item.contains("s3_key"));
+  struct Damage {
+    const char* what;
+    const Json* base;
+    std::function<void(Json&)> apply;
+  };
+  const std::vector<Damage> damages = {
+      {"no expires", &inline_item, [](Json& i) { i.erase("expires"); }},
+      {"no purge_ts", &inline_item, [](Json& i) { i.erase("purge_ts"); }},
+      {"no head", &inline_item, [](Json& i) { i.erase("head"); }},
+      {"an empty head", &inline_item, [](Json& i) { i["head"] = attr::B(""); }},
+      {"no body_size", &s3_item, [](Json& i) { i.erase("body_size"); }},
+      {"no body_sha256", &s3_item, [](Json& i) { i.erase("body_sha256"); }},
+      {"a negative body_size", &s3_item, [](Json& i) { i["body_size"] = attr::N(-1); }},
+      {"a body_size one more", &s3_item,
+       [&](Json& i) { i["body_size"] = attr::N(static_cast<int64_t>(body.size()) + 1); }},
+      {"a body_size one less", &s3_item,
+       [&](Json& i) { i["body_size"] = attr::N(static_cast<int64_t>(body.size()) - 1); }},
+      {"another body's sha256", &s3_item,
+       [](Json& i) { i["body_sha256"] = attr::S(std::string(64, '0')); }},
+  };
+  for (const Damage& d : damages) {
+    SCOPED_TRACE(d.what);
+    Json damaged = *d.base;
+    d.apply(damaged);
+    ASSERT_TRUE(ddb->put_item(table, damaged));
+    const std::string id = attr::get_s(damaged, "id_hash").value();
+    auto got = store->get(id);
+    ASSERT_TRUE(got) << got.status().to_string();
+    EXPECT_FALSE(got->has_value());
+    RecordingSink sink;
+    auto streamed = store->get_streaming(id, sink);
+    ASSERT_TRUE(streamed) << streamed.status().to_string();
+    EXPECT_FALSE(streamed->has_value());
+    ASSERT_TRUE(ddb->put_item(table, *d.base));  // the undamaged item reads again
+    ASSERT_TRUE(store->get(id)->has_value());
+  }
+}
+
+// The object's bytes replaced by others of the same size: only the hash tells, after the last
+// byte, whatever the sink was handed.
+TEST_F(AwsStoreTest, AStreamedObjectOfTheRightSizeButOtherBytesIsAMiss) {
+  ASSERT_TRUE(store->put(record(42, std::string(20'000, 'x'))));
+  std::string other(20'000, 'x');
+  other[10'000] = 'y';
+  ASSERT_TRUE(s3->put_object(bucket, "cache/" + id_for(42), other));
+  RecordingSink sink;
+  auto got = store->get_streaming(id_for(42), sink);
+  ASSERT_TRUE(got) << got.status().to_string();
+  EXPECT_FALSE(got->has_value());
+  EXPECT_EQ(sink.body.size(), 20'000u);
+}
+
+// The store never writes an object for an empty body, but an item that points at an empty
+// object whose size and hash it names is a whole entry: the reader does not assume.
+TEST_F(AwsStoreTest, AnItemPointingAtAnEmptyObjectItNamesIsAHit) {
+  ASSERT_TRUE(store->put(record(43, std::string(20'000, 'e'))));
+  ASSERT_TRUE(s3->put_object(bucket, "cache/" + id_for(43), ""));
+  Json item_43 = item(43);
+  item_43["body_size"] = attr::N(0);
+  item_43["body_sha256"] = attr::S(crypto::to_hex(crypto::sha256("")));
+  ASSERT_TRUE(ddb->put_item(table, item_43));
+  auto got = store->get(id_for(43));
+  ASSERT_TRUE(got && got->has_value()) << got.status().to_string();
+  EXPECT_EQ((*got)->body, "");
+  RecordingSink sink;
+  auto streamed = store->get_streaming(id_for(43), sink);
+  ASSERT_TRUE(streamed && streamed->has_value()) << streamed.status().to_string();
+  EXPECT_TRUE(sink.began);
+  EXPECT_EQ(sink.announced, 0u);
+  EXPECT_EQ(sink.body, "");
+}
+
+// Another application's item of another layout in the shared table: listed with what it has.
+TEST_F(AwsStoreTest, ListShowsAForeignItemWithZeroTimesAndSize) {
+  ASSERT_TRUE(ddb->put_item(table, Json{{"id_hash", attr::S("someone-else")}}));
+  auto listed = store->list(10);
+  ASSERT_TRUE(listed) << listed.status().to_string();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, "someone-else");
+  EXPECT_EQ((*listed)[0].expires, 0);
+  EXPECT_EQ((*listed)[0].purge_at, 0);
+  EXPECT_EQ((*listed)[0].size, 0u);
+}
+
 TEST_F(AwsStoreTest, EntryPastPurgeTimeIsAMissBeforeTtlDeletesIt) {
   StoredRecord r = record(6, "body", -7200);  // expired 2 h ago, purge time 1 h ago
   ASSERT_TRUE(store->put(r));
@@ -433,6 +530,10 @@ TEST(AwsStoreItemSizeTest, EachTypeCountsAsDynamoDbCountsIt) {
   EXPECT_EQ(dynamodb_item_size(Json{{"m", map}}), 1u + 3u + (2 + 3 + 1) + (1 + 2 + 1));
   Json list = Json{{"L", Json::array({attr::S("xy"), attr::B("q")})}};
   EXPECT_EQ(dynamodb_item_size(Json{{"l", list}}), 1u + 3u + (2 + 1) + (1 + 1));
+  // An M or L whose value has another shape, or an unknown type, counts its overhead only.
+  EXPECT_EQ(dynamodb_item_size(Json{{"m", Json{{"M", "not a map"}}}}), 1u + 3u);
+  EXPECT_EQ(dynamodb_item_size(Json{{"l", Json{{"L", Json{{"a", attr::S("x")}}}}}}), 1u + 3u);
+  EXPECT_EQ(dynamodb_item_size(Json{{"u", Json{{"U", Json{{"a", attr::S("x")}}}}}}), 1u + 3u);
   // A value that is no attribute value counts nothing; names and values of several add up.
   EXPECT_EQ(dynamodb_item_size(Json{{"x", Json::object()}}), 1u);
   EXPECT_EQ(dynamodb_item_size(Json{{"x", 5}}), 1u);
@@ -514,6 +615,11 @@ TEST(AwsStoreArgumentsTest, InvalidIdsAndEmptyHeadsAreRefusedByEveryOperation) {
     EXPECT_EQ(store->replace_head(bad, "h", 1, 2).code(), Code::kInvalidArgument);
     EXPECT_EQ(store->erase(bad).code(), Code::kInvalidArgument);
   }
+  // A long bad id is shown cut at 80 characters.
+  const std::string shown(80, 'q');
+  const std::string message = store->get(shown + std::string(20, '|')).status().message();
+  EXPECT_NE(message.find("\"" + shown + "\""), std::string::npos) << message;
+  EXPECT_EQ(message.find('|'), std::string::npos) << message;
   StoredRecord no_head;
   no_head.id = id_for(1);
   EXPECT_EQ(store->put(no_head).code(), Code::kInvalidArgument);
@@ -521,6 +627,11 @@ TEST(AwsStoreArgumentsTest, InvalidIdsAndEmptyHeadsAreRefusedByEveryOperation) {
   // A valid id reaches the (absent) table: unavailable, not a bad argument.
   EXPECT_NE(store->touch(id_for(1), 1, 2).code(), Code::kInvalidArgument);
   EXPECT_EQ(store->sweep(0).value(), 0u);  // DynamoDB's TTL does it
+  // A list of nothing asks nothing of the (absent) table.
+  auto none = store->list(0);
+  ASSERT_TRUE(none) << none.status().to_string();
+  EXPECT_TRUE(none->empty());
+  EXPECT_FALSE(store->list(1));
   EXPECT_EQ(store->describe(), "aws:table=t");
 }
 
