@@ -571,6 +571,46 @@ TEST(LocalStoreTest, OldOrphanBlobFilesAreRemovedAtOpen) {
   EXPECT_EQ(must_get(*store, id_for(1))->body, envelope_for(id_for(1), 5000));
 }
 
+// Age alone never makes a file an orphan: a file its row names stays, however old.
+TEST(LocalStoreTest, AnOldFileThatARowNamesIsNoOrphan) {
+  TempDir tmp;
+  ManualClock clock;
+  {
+    auto store = must_open(options_for(tmp.path(), clock));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put(record(id_for(1), envelope_for(id_for(1), 5000))));
+  }
+  const auto files = blob_files(tmp.path());
+  ASSERT_EQ(files.size(), 1u);
+  const std::string path = tmp.path() + "/blobs/" + id_for(1).substr(0, 2) + "/" +
+                           fs::path(files[0]).filename().string();
+  const struct timespec a_day_ago[2] = {{1000 - 86400, 0}, {1000 - 86400, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), a_day_ago, 0), 0);
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(fs::exists(path));
+  EXPECT_EQ(must_get(*store, id_for(1))->body, envelope_for(id_for(1), 5000));
+}
+
+// The clean-up looks only in blobs/<two lowercase hex characters>/: a directory of another name
+// (made by someone else, or a future layout) is not the store's to empty.
+TEST(LocalStoreTest, OrphanCleanUpLooksOnlyInTheTwoHexCharacterDirectories) {
+  TempDir tmp;
+  ManualClock clock;
+  { ASSERT_NE(must_open(options_for(tmp.path(), clock)), nullptr); }
+  std::vector<std::string> kept;
+  for (const char* sub : {"zz", "abc", "AB", "a"}) {
+    fs::create_directories(tmp.path() + "/blobs/" + sub);
+    std::string path = tmp.path() + "/blobs/" + sub + "/" + id_for(2) + "-0123456789abcdef";
+    std::ofstream(path) << "bytes";
+    const struct timespec old[2] = {{1000 - 86400, 0}, {1000 - 86400, 0}};
+    ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), old, 0), 0);
+    kept.push_back(path);
+  }
+  ASSERT_NE(must_open(options_for(tmp.path(), clock)), nullptr);
+  for (const std::string& path : kept) EXPECT_TRUE(fs::exists(path)) << path;
+}
+
 TEST(LocalStoreTest, AnOrphanIsRemovedOnlyWhenMoreThanAnHourOld) {
   TempDir tmp;
   ManualClock clock;
@@ -862,6 +902,62 @@ TEST(LocalStoreTest, FilesAre0600AndDirectories0700WhateverTheUmask) {
   EXPECT_EQ(mode_of(files[0]), 0600u);
 }
 
+// Tools that only look (inspect, stats) open without creating: only a directory that holds a
+// store.db is a store to them, and opening nothing leaves nothing behind.
+TEST(LocalStoreTest, AnOpenWithoutCreatingFindsOnlyAnExistingStore) {
+  TempDir tmp;
+  ManualClock clock;
+  LocalStoreOptions look = options_for(tmp.path() + "/none", clock);
+  look.create_if_missing = false;
+  auto missing = open_local_store(look);
+  EXPECT_EQ(missing.status().code(), Code::kNotFound) << missing.status().to_string();
+  EXPECT_FALSE(fs::exists(tmp.path() + "/none"));
+  {
+    auto store = must_open(options_for(tmp.path() + "/none", clock));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put(record(id_for(1), "x")));
+  }
+  auto found = open_local_store(look);
+  ASSERT_TRUE(found) << found.status().to_string();
+  EXPECT_TRUE(must_get(**found, id_for(1)).has_value());
+}
+
+// Another user could have made the directory (a pre-created /tmp path) or can write into it:
+// its entries and key are not to be trusted, and a symlink could point anywhere.
+TEST(LocalStoreTest, ADirectoryWritableByGroupOrOthersIsRefused) {
+  TempDir tmp;
+  ManualClock clock;
+  const std::pair<mode_t, bool> modes[] = {{0700, true},  {0701, true},  {0710, true},
+                                           {0750, true},  {0755, true},  {0702, false},
+                                           {0720, false}, {0722, false}, {0777, false}};
+  for (const auto& [mode, accepted] : modes) {
+    SCOPED_TRACE(std::to_string(mode));
+    const std::string dir = tmp.path() + "/m" + std::to_string(mode);
+    ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+    ASSERT_EQ(chmod(dir.c_str(), mode), 0);
+    auto opened = open_local_store(options_for(dir, clock));
+    if (accepted) {
+      EXPECT_TRUE(opened) << opened.status().to_string();
+    } else {
+      EXPECT_EQ(opened.status().code(), Code::kInvalidArgument);
+      EXPECT_NE(opened.status().message().find("writable by others"), std::string::npos)
+          << opened.status().to_string();
+      EXPECT_FALSE(fs::exists(dir + "/store.db"));
+    }
+  }
+}
+
+TEST(LocalStoreTest, ADirectoryThatIsASymlinkIsRefused) {
+  TempDir tmp;
+  ManualClock clock;
+  ASSERT_EQ(mkdir((tmp.path() + "/real").c_str(), 0700), 0);
+  ASSERT_EQ(symlink((tmp.path() + "/real").c_str(), (tmp.path() + "/link").c_str()), 0);
+  auto opened = open_local_store(options_for(tmp.path() + "/link", clock));
+  EXPECT_EQ(opened.status().code(), Code::kInvalidArgument) << opened.status().to_string();
+  EXPECT_NE(opened.status().message().find("is not a directory"), std::string::npos);
+  EXPECT_FALSE(fs::exists(tmp.path() + "/real/store.db"));
+}
+
 TEST(LocalStoreTest, UncreatableDirectoryIsIoErrorNamingPath) {
   TempDir tmp;
   ManualClock clock;
@@ -978,6 +1074,12 @@ TEST(LocalStoreTest, AStoreGivesBackEveryFileDescriptorItOpened) {
       ASSERT_TRUE(store->put(record(id_for(i), envelope_for(id_for(i), 5000))));  // files
       ASSERT_TRUE(must_get(*store, id_for(i)).has_value());
     }
+  }
+  {
+    // The clean-up at open walks the blob directories the puts made.
+    auto store = must_open(options_for(tmp.path() + "/new", clock));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(must_get(*store, id_for(0)).has_value());
   }
   EXPECT_EQ(open_file_descriptors(), before);
 }
