@@ -313,6 +313,21 @@ TEST_P(StoreContractTest, ListPutsTheMostRecentlyUsedFirst) {
   EXPECT_EQ((*first_two)[1].id, id_of(3));
 }
 
+// EntryInfo::last_access: the second of the last put or get, to the store's granularity (the
+// local store records a use only when the last is a minute old); the shared store keeps none.
+TEST_P(StoreContractTest, ListGivesTheSecondOfTheLastUse) {
+  const int64_t put_at = now();
+  put(record(1, "b", 100000, 100000));
+  clock.advance(std::chrono::hours(2));
+  auto listed = store->list(1);
+  ASSERT_TRUE(listed && listed->size() == 1u);
+  EXPECT_EQ((*listed)[0].last_access, is_aws() ? 0 : put_at);
+  ASSERT_TRUE(get(1).has_value());
+  listed = store->list(1);
+  ASSERT_TRUE(listed && listed->size() == 1u);
+  EXPECT_EQ((*listed)[0].last_access, is_aws() ? 0 : now());
+}
+
 TEST_P(StoreContractTest, ClearDeletesEveryRecordAndCountsThem) {
   for (int n = 1; n <= 3; ++n) put(record(n, std::string(static_cast<size_t>(n) * 2000, 'c')));
   auto cleared = store->clear();

@@ -18,12 +18,13 @@ class MemoryStore final : public Store {
     std::lock_guard lock(mu_);
     auto it = live(id);
     if (it == records_.end()) return std::optional<StoredRecord>();
-    it->second.last_access = ++clock_;
+    it->second.use = ++uses_;
+    it->second.last_access = now();
     return std::optional<StoredRecord>(it->second.record);
   }
   Status put(const StoredRecord& record) override {
     std::lock_guard lock(mu_);
-    records_[record.id] = Slot{record, ++clock_};
+    records_[record.id] = Slot{record, ++uses_, now()};
     return Status::ok();
   }
   Status touch(std::string_view id, int64_t expires, int64_t purge_at) override {
@@ -58,8 +59,8 @@ class MemoryStore final : public Store {
     std::lock_guard lock(mu_);
     std::vector<std::pair<uint64_t, EntryInfo>> all;
     for (const auto& [id, slot] : records_) {
-      all.push_back({slot.last_access, EntryInfo{id, slot.record.expires, slot.record.purge_at,
-                                                 slot.record.size(), 0}});
+      all.push_back({slot.use, EntryInfo{id, slot.record.expires, slot.record.purge_at,
+                                         slot.record.size(), slot.last_access}});
     }
     std::sort(all.begin(), all.end(),
               [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -89,7 +90,8 @@ class MemoryStore final : public Store {
  private:
   struct Slot {
     StoredRecord record;
-    uint64_t last_access = 0;
+    uint64_t use;         // the order of uses: unique, so list's order is exact
+    int64_t last_access;  // unix seconds of the last use, as EntryInfo reports it
   };
   using Map = std::map<std::string, Slot, std::less<>>;
 
@@ -110,7 +112,7 @@ class MemoryStore final : public Store {
   const std::function<int64_t()> now_seconds_;
   std::mutex mu_;
   Map records_;
-  uint64_t clock_ = 0;
+  uint64_t uses_ = 0;
 };
 
 }  // namespace
