@@ -11,7 +11,7 @@
 #include <string>
 
 #include "aws/sigv4.hpp"
-#include "crypto/hex.hpp"
+#include "base/hex.hpp"
 #include "crypto/sha256.hpp"
 
 namespace cachedata::bench {
@@ -46,7 +46,7 @@ class BareAwsRequest {
     params.region = "us-east-1";
     params.service = service_;
     params.time = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    params.payload_hash = crypto::to_hex(crypto::sha256(json));
+    params.payload_hash = base::to_hex(crypto::sha256(json));
     curl_easy_setopt(h_, CURLOPT_URL, (endpoint_ + "/").c_str());
     curl_easy_setopt(h_, CURLOPT_POSTFIELDS, json.c_str());
     curl_easy_setopt(h_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json.size()));

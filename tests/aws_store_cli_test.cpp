@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "crypto/hex.hpp"
+#include "base/hex.hpp"
 #include "crypto/sha256.hpp"
 #include "support/aws_test_servers.hpp"
 #include "support/aws_test_stack.hpp"
@@ -135,7 +135,7 @@ TEST_F(AwsStoreCli, LargeBodyRoundTripsThroughS3ByteForByte) {
   ASSERT_TRUE(object) << object.status().to_string();
   EXPECT_GT(object->body.size(), 10'000u);
   EXPECT_EQ(attr::get_n(item, "body_size"), static_cast<int64_t>(object->body.size()));
-  EXPECT_EQ(attr::get_s(item, "body_sha256"), crypto::to_hex(crypto::sha256(object->body)));
+  EXPECT_EQ(attr::get_s(item, "body_sha256"), base::to_hex(crypto::sha256(object->body)));
 }
 
 }  // namespace

@@ -17,8 +17,8 @@
 
 #include "aws/dynamodb_client.hpp"
 #include "aws/s3_client.hpp"
+#include "base/hex.hpp"
 #include "cachedata/cache.hpp"
-#include "crypto/hex.hpp"
 #include "crypto/sha256.hpp"
 #include "store/aws_store.hpp"
 #include "support/aws_test_servers.hpp"
@@ -309,7 +309,7 @@ TEST_F(AwsStoreTest, AnItemPointingAtAnEmptyObjectItNamesIsAHit) {
   ASSERT_TRUE(s3->put_object(bucket, "cache/" + id_for(43), ""));
   Json item_43 = item(43);
   item_43["body_size"] = attr::N(0);
-  item_43["body_sha256"] = attr::S(crypto::to_hex(crypto::sha256("")));
+  item_43["body_sha256"] = attr::S(base::to_hex(crypto::sha256("")));
   ASSERT_TRUE(ddb->put_item(table, item_43));
   auto got = store->get(id_for(43));
   ASSERT_TRUE(got && got->has_value()) << got.status().to_string();

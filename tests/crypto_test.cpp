@@ -3,12 +3,15 @@
 // also through the per-thread keyed contexts.
 #include <gtest/gtest.h>
 
+#include "base/hex.hpp"
 #include "crypto/aead.hpp"
-#include "crypto/hex.hpp"
 #include "crypto/sha256.hpp"
 
 namespace cachedata::crypto {
 namespace {
+
+using base::from_hex;
+using base::to_hex;
 
 std::vector<uint8_t> bytes(std::string_view hex) {
   return from_hex(hex).value();

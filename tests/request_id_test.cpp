@@ -2,8 +2,8 @@
 // applications and instances.
 #include <gtest/gtest.h>
 
+#include "base/hex.hpp"
 #include "core/request_id.hpp"
-#include "crypto/hex.hpp"
 #include "crypto/keyring.hpp"
 #include "support/test_support.hpp"
 
@@ -358,7 +358,7 @@ TEST(RequestIdTest, TheIdIsTheHexMacOfTheCanonicalForm) {
   Request r = vector_1();
   std::string id = core::request_id(keyring.current().id_mac, Profile{}, r).value();
   EXPECT_EQ(id.size(), 64u);
-  EXPECT_EQ(id, crypto::to_hex(
+  EXPECT_EQ(id, base::to_hex(
                     keyring.current().id_mac.mac(core::canonical_request(Profile{}, r).value())));
 }
 

@@ -21,7 +21,7 @@
 
 #include "aws/signing_key_cache.hpp"
 #include "aws/sigv4.hpp"
-#include "crypto/hex.hpp"
+#include "base/hex.hpp"
 
 namespace cachedata::aws {
 namespace {
@@ -365,8 +365,8 @@ TEST(Sigv4Rules, HeadersRewrittenByIntermediariesAreNotSigned) {
 
 TEST(Sigv4Rules, SigningKeyMatchesTheAwsDocumentationExample) {
   // AWS General Reference, "Derive a signing key" (service iam).
-  EXPECT_EQ(crypto::to_hex(signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830",
-                                       "us-east-1", "iam")),
+  EXPECT_EQ(base::to_hex(signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830",
+                                     "us-east-1", "iam")),
             "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
 }
 

@@ -3,17 +3,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/strings.hpp"
 #include "cachedata/headers.hpp"
 
 namespace cachedata::aws {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
+  return base::trim(s, base::kLineWhitespace);
 }
 
 std::string read_whole(const std::string& path) {

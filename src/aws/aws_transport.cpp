@@ -1,9 +1,9 @@
 #include "aws/aws_transport.hpp"
 
-#include <random>
 #include <thread>
 
-#include "crypto/hex.hpp"
+#include "base/hex.hpp"
+#include "base/jitter_random.hpp"
 #include "crypto/sha256.hpp"
 #include "http/retry_policy.hpp"
 
@@ -12,11 +12,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-uint64_t thread_random() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
-}
 
 // "host[:port]" of "scheme://host[:port]", without the scheme's default port (the Host header
 // curl would send, which is the one we sign).
@@ -66,7 +61,7 @@ CallResult AwsTransport::call(const AwsRequest& request, Protocol protocol) cons
   }
   const std::string payload_hash = !request.payload_sha256.empty()
                                        ? request.payload_sha256
-                                       : crypto::to_hex(crypto::sha256(request.body));
+                                       : base::to_hex(crypto::sha256(request.body));
   std::string url = endpoint + request.path;
   if (!request.query.empty()) url += "?" + encode_query(request.query);
 
@@ -197,7 +192,7 @@ CallResult AwsTransport::call(const AwsRequest& request, Protocol protocol) cons
 
     const auto time_left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     const http::RetryDecision decision =
-        http::decide_retry(retry, result.attempts, retry_after, time_left, thread_random());
+        http::decide_retry(retry, result.attempts, retry_after, time_left, base::jitter_random());
     if (!decision.retry()) {
       std::string why;
       switch (decision.stop) {

@@ -1,10 +1,10 @@
 #include "aws/dynamodb_client.hpp"
 
-#include <random>
 #include <thread>
 
 #include "aws/base64.hpp"
 #include "aws/json_reader.hpp"
+#include "base/jitter_random.hpp"
 #include "http/retry_policy.hpp"
 
 namespace cachedata::aws {
@@ -79,11 +79,6 @@ std::optional<bool> get_bool(const Json& item, std::string_view name) {
 }  // namespace attr
 
 namespace {
-
-uint64_t thread_random() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
-}
 
 void add_expression(Json& request, const Expression& e) {
   if (!e.condition.empty()) request["ConditionExpression"] = e.condition;
@@ -282,7 +277,7 @@ Result<std::vector<Json>> DynamoDbClient::batch_get_item(const std::string& tabl
       // Unprocessed keys mean throttling: back off before asking again, as the SDKs do.
       std::this_thread::sleep_for(
           http::full_jitter(http::backoff_ceiling(round, transport.base_delay, transport.max_delay),
-                            thread_random()));
+                            base::jitter_random()));
       pending = std::move(unprocessed);
     }
   }

@@ -7,7 +7,8 @@
 #include <cstdio>
 #include <map>
 
-#include "crypto/hex.hpp"
+#include "base/hex.hpp"
+#include "base/strings.hpp"
 
 namespace cachedata::aws {
 namespace {
@@ -36,23 +37,8 @@ void append_escape(std::string& out, unsigned char c) {
   out += kDigits[c & 0xf];
 }
 
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 char ascii_upper(char c) {
   return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
 }
 
 bool is_blank(char c) {
@@ -91,7 +77,7 @@ bool is_scope_part(std::string_view s) {
 }
 
 std::string hex(const crypto::Digest& d) {
-  return crypto::to_hex(d);
+  return base::to_hex(d);
 }
 
 std::span<const uint8_t> as_bytes(std::string_view s) {
@@ -158,7 +144,7 @@ Result<HeaderCanon> canonicalize_headers(const std::vector<Field>& headers) {
     if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
       return Status::invalid_argument("sigv4: header " + name + " has CR, LF or NUL");
     }
-    std::string key = lower(name);
+    std::string key = base::to_lower(name);
     if (std::find(kUnsignedHeaders.begin(), kUnsignedHeaders.end(), key) !=
         kUnsignedHeaders.end()) {
       continue;
@@ -323,9 +309,9 @@ Result<SigningResult> sign_headers(const HttpRequestToSign& request, const Crede
                                    const SigningParams& params) {
   if (Status s = check_inputs(creds, params); !s) return s;
   for (const auto& [name, value] : request.headers) {
-    if (iequals(name, "authorization") || iequals(name, "x-amz-date") ||
-        (iequals(name, "x-amz-security-token") && !creds.session_token.empty()) ||
-        (iequals(name, "x-amz-content-sha256") && params.sign_body_header)) {
+    if (base::iequals(name, "authorization") || base::iequals(name, "x-amz-date") ||
+        (base::iequals(name, "x-amz-security-token") && !creds.session_token.empty()) ||
+        (base::iequals(name, "x-amz-content-sha256") && params.sign_body_header)) {
       return Status::invalid_argument("sigv4: request already has " + name);
     }
   }
@@ -367,12 +353,13 @@ Result<SigningResult> presign_query(const HttpRequestToSign& request, const Cred
     return Status::invalid_argument("sigv4: presigned URL expiry must be 1 s to 7 days");
   }
   for (const auto& [key, value] : request.query) {
-    if (key.size() > 6 && iequals(key.substr(0, 6), "x-amz-")) {
+    if (key.size() > 6 && base::iequals(key.substr(0, 6), "x-amz-")) {
       static constexpr std::array<std::string_view, 7> kAdded = {
           "x-amz-algorithm",     "x-amz-credential", "x-amz-date",          "x-amz-expires",
           "x-amz-signedheaders", "x-amz-signature",  "x-amz-security-token"};
       for (std::string_view added : kAdded) {
-        if (iequals(key, added)) return Status::invalid_argument("sigv4: query already has " + key);
+        if (base::iequals(key, added))
+          return Status::invalid_argument("sigv4: query already has " + key);
       }
     }
   }

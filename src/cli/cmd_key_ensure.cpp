@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "aws/ssm_client.hpp"
+#include "base/strings.hpp"
 #include "cli/cli_common.hpp"
 #include "cli/storage_commands.hpp"
 #include "cli/storage_params.hpp"
@@ -46,8 +47,7 @@ Status validate_parameter_name(const std::string& name) {
                             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/") ==
                             std::string::npos &&
                         name.back() != '/' && name.find("//") == std::string::npos;
-  std::string head = name.substr(name.starts_with('/') ? 1 : 0, 3);
-  for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string head = base::to_lower(name.substr(name.starts_with('/') ? 1 : 0, 3));
   if (chars_ok && head != "aws" && head != "ssm") return Status::ok();
   return Status::invalid_argument("parameter name \"" + name + "\" breaks the rule: " + rule);
 }

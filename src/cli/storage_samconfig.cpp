@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "base/strings.hpp"
 #include "cli/storage_params.hpp"
 
 namespace cachedata::cli::storage {
@@ -20,10 +21,7 @@ struct Value {
 };
 
 std::string_view trim(std::string_view s) {
-  const size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  const size_t e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
+  return base::trim(s, base::kLineWhitespace);
 }
 
 std::string toml_string(std::string_view s) {

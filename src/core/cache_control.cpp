@@ -7,18 +7,13 @@
 #include <sstream>
 #include <string>
 
+#include "base/strings.hpp"
 #include "cachedata/headers.hpp"
 
 namespace cachedata::core {
 namespace {
 
 constexpr int64_t kMaxDelta = 2147483648LL;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Delta-seconds (RFC 9111 §1.2.2); -1 when invalid.
 int64_t parse_delta(std::string_view v) {
@@ -45,7 +40,7 @@ void for_each_directive(std::string_view header, Fn&& fn) {
   for (size_t i = 0; i <= header.size(); ++i) {
     if (i < header.size() && header[i] == '"') quoted = !quoted;
     if (i == header.size() || (header[i] == ',' && !quoted)) {
-      std::string_view d = trim(header.substr(start, i - start));
+      std::string_view d = base::trim(header.substr(start, i - start));
       if (!d.empty()) fn(d);
       start = i + 1;
     }
@@ -58,8 +53,9 @@ CacheControl parse_cache_control(std::string_view header) {
   CacheControl cc;
   for_each_directive(header, [&](std::string_view directive) {
     size_t eq = directive.find('=');
-    std::string name = to_lower(trim(directive.substr(0, eq)));
-    std::string_view value = eq == std::string_view::npos ? "" : trim(directive.substr(eq + 1));
+    std::string name = to_lower(base::trim(directive.substr(0, eq)));
+    std::string_view value =
+        eq == std::string_view::npos ? "" : base::trim(directive.substr(eq + 1));
     auto delta = [&](std::optional<int64_t>& slot, bool invalid_means_zero) {
       int64_t d = parse_delta(value);
       if (d >= 0) {
@@ -100,7 +96,7 @@ std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view text) {
       "%A, %d-%b-%y %H:%M:%S GMT",  // RFC 850
       "%a %b %e %H:%M:%S %Y",       // asctime
   };
-  std::string input(trim(text));
+  std::string input(base::trim(text));
   for (const char* format : kFormats) {
     std::istringstream in(input);
     date::sys_seconds t;

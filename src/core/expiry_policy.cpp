@@ -6,6 +6,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "base/strings.hpp"
 #include "core/cache_control.hpp"
 
 namespace cachedata::core {
@@ -152,13 +153,11 @@ VaryNames vary_names(const Headers& headers) {
       size_t comma = value.find(',', pos);
       if (comma == std::string::npos) comma = value.size();
       std::string_view item = std::string_view(value).substr(pos, comma - pos);
-      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      item = base::trim(item);
       if (item == "*") {
         out.star = true;
       } else if (!item.empty()) {
-        std::string lower(item);
-        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string lower = base::to_lower(item);
         if (std::find(out.names.begin(), out.names.end(), lower) == out.names.end()) {
           out.names.push_back(std::move(lower));
         }

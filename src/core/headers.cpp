@@ -2,25 +2,17 @@
 
 #include <algorithm>
 
+#include "base/strings.hpp"
+
 namespace cachedata {
 
+// The public names of the base helpers (include/cachedata/headers.hpp).
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
+  return base::iequals(a, b);
 }
 
 std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
+  return base::to_lower(s);
 }
 
 void Headers::add(std::string name, std::string value) {

@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/hex.hpp"
+#include "base/strings.hpp"
 #include "cachedata/headers.hpp"
 #include "core/url.hpp"
-#include "crypto/hex.hpp"
 
 namespace cachedata::core {
 namespace {
@@ -38,12 +39,6 @@ std::string upper(std::string_view s) {
 // Headers that carry who is asking (docs/FORMAT.md, item 8), in their order in the id.
 constexpr std::string_view kCredentialHeaders[] = {"authorization", "proxy-authorization",
                                                    "cookie"};
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool is_key_header(const Profile& profile, std::string_view lower_name) {
   if (profile.key_headers.empty()) return true;
@@ -91,11 +86,11 @@ Result<std::string> canonical_request(const Profile& profile, const Request& req
     if (credential != std::end(kCredentialHeaders)) {
       std::string& joined = credentials[credential - std::begin(kCredentialHeaders)];
       if (!joined.empty()) joined.append(", ");
-      joined.append(trim(value));
+      joined.append(base::trim(value));
       continue;
     }
     std::string lower = to_lower(name);
-    if (is_key_header(profile, lower)) headers.emplace_back(std::move(lower), trim(value));
+    if (is_key_header(profile, lower)) headers.emplace_back(std::move(lower), base::trim(value));
   }
   std::sort(headers.begin(), headers.end());
   put_count(out, headers.size());
@@ -114,7 +109,7 @@ Result<std::string> canonical_request(const Profile& profile, const Request& req
   if (request.body.empty()) {
     put_item(out, kEmptySha256);
   } else {
-    put_item(out, crypto::to_hex(crypto::sha256(request.body)));
+    put_item(out, base::to_hex(crypto::sha256(request.body)));
   }
   return out;
 }
@@ -123,7 +118,7 @@ Result<std::string> request_id(const crypto::HmacSha256& id_mac, const Profile& 
                                const Request& request) {
   auto canonical = canonical_request(profile, request);
   if (!canonical) return canonical.status();
-  return crypto::to_hex(id_mac.mac(*canonical));
+  return base::to_hex(id_mac.mac(*canonical));
 }
 
 }  // namespace cachedata::core

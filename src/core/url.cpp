@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/hex.hpp"
 #include "cachedata/headers.hpp"
-#include "crypto/hex.hpp"
 
 namespace cachedata::core {
 namespace {
@@ -47,7 +47,7 @@ bool is_unreserved(char c) {
 // The byte an escape "%XY" at s[i] stands for, when s[i..i+2] is one.
 std::optional<char> escape_at(std::string_view s, size_t i) {
   if (s[i] != '%' || i + 2 >= s.size()) return std::nullopt;
-  int hi = crypto::hex_digit_value(s[i + 1]), lo = crypto::hex_digit_value(s[i + 2]);
+  int hi = base::hex_digit_value(s[i + 1]), lo = base::hex_digit_value(s[i + 2]);
   if (hi < 0 || lo < 0) return std::nullopt;
   return static_cast<char>(hi << 4 | lo);
 }

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <fstream>
 
-#include "crypto/hex.hpp"
+#include "base/hex.hpp"
 #include "crypto/random.hpp"
 
 namespace cachedata {
@@ -19,7 +19,7 @@ Result<DataKey> DataKey::from_hex(std::string_view hex) {
     return Status::invalid_argument("data key must be 64 hex characters, got " +
                                     std::to_string(hex.size()) + " characters");
   }
-  auto bytes = crypto::from_hex(hex);
+  auto bytes = base::from_hex(hex);
   if (!bytes) return Status::invalid_argument("data key must be 64 hex characters (0-9, a-f)");
   DataKey key;
   std::copy(bytes->begin(), bytes->end(), key.bytes_.begin());
@@ -53,7 +53,7 @@ DataKey::~DataKey() {
 }
 
 std::string DataKey::to_hex() const {
-  return crypto::to_hex(bytes_);
+  return base::to_hex(bytes_);
 }
 
 }  // namespace cachedata

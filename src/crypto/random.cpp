@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "crypto/hex.hpp"
+#include "base/hex.hpp"
 
 namespace cachedata::crypto {
 
@@ -19,7 +19,7 @@ void random_bytes(std::span<uint8_t> out) {
 std::string random_hex(size_t n) {
   std::vector<uint8_t> bytes(n);
   random_bytes(bytes);
-  return to_hex(bytes);
+  return base::to_hex(bytes);
 }
 
 }  // namespace cachedata::crypto

@@ -17,12 +17,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "base/jitter_random.hpp"
 #include "cachedata/http_fetcher.hpp"
 #include "core/url.hpp"
 #include "http/easy_handle.hpp"
@@ -39,11 +39,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-uint64_t thread_random() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
-}
 
 bool has_ctl(std::string_view s) {
   for (char c : s) {
@@ -525,7 +520,7 @@ Response fetch_single(const Request& request, const Validators& validators,
     }
     const auto time_left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     const http::RetryDecision decision =
-        http::decide_retry(options.retry, attempts, retry_after, time_left, thread_random());
+        http::decide_retry(options.retry, attempts, retry_after, time_left, base::jitter_random());
     if (!decision.retry()) {
       // After a timeout at the call's deadline, "no time left" goes without saying.
       const bool deadline_hit = a.code == CURLE_OPERATION_TIMEDOUT && !attempt_limited;

@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "base/strings.hpp"
 #include "core/url.hpp"
 #include "http/redirect.hpp"
 
@@ -18,13 +19,7 @@ using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::string_view kWhitespace = " \t";
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && kWhitespace.find(s.front()) != std::string_view::npos) s.remove_prefix(1);
-  while (!s.empty() && kWhitespace.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
-  return s;
-}
+constexpr std::string_view kWhitespace = base::kHttpWhitespace;
 
 // Reads a quoted-string starting at s[i] == '"' (RFC 9110 §5.6.4, backslash escapes); moves i
 // past the closing quote (or to the end when there is none).
@@ -95,7 +90,7 @@ std::vector<LinkValue> parse_link_header(std::string_view value) {
     const size_t close = value.find('>', i);
     if (close == std::string_view::npos) break;  // no end to the URI: nothing more to read
     LinkValue link;
-    link.target = std::string(trim(value.substr(i + 1, close - i - 1)));
+    link.target = std::string(base::trim(value.substr(i + 1, close - i - 1)));
     i = close + 1;
     bool seen_rel = false;
     // link-params: *( OWS ";" OWS name [ "=" ( token / quoted-string ) ] )
@@ -108,7 +103,7 @@ std::vector<LinkValue> parse_link_header(std::string_view value) {
       while (i < value.size() && kWhitespace.find(value[i]) != std::string::npos) ++i;
       const size_t name_start = i;
       while (i < value.size() && value[i] != '=' && value[i] != ';' && value[i] != ',') ++i;
-      const std::string name = to_lower(trim(value.substr(name_start, i - name_start)));
+      const std::string name = to_lower(base::trim(value.substr(name_start, i - name_start)));
       std::string param;
       if (i < value.size() && value[i] == '=') {
         ++i;
@@ -118,7 +113,7 @@ std::vector<LinkValue> parse_link_header(std::string_view value) {
         } else {
           const size_t start = i;
           while (i < value.size() && value[i] != ';' && value[i] != ',') ++i;
-          param = std::string(trim(value.substr(start, i - start)));
+          param = std::string(base::trim(value.substr(start, i - start)));
         }
       }
       if (name == "rel" && !seen_rel) {

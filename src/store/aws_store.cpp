@@ -4,7 +4,8 @@
 #include <optional>
 #include <utility>
 
-#include "crypto/hex.hpp"
+#include "base/hex.hpp"
+#include "base/unix_clock.hpp"
 #include "crypto/sha256.hpp"
 
 namespace cachedata::store {
@@ -57,7 +58,7 @@ Json key_of(std::string_view id) {
 }
 
 bool is_id(std::string_view id) {
-  return crypto::is_lower_hex(id, 64);
+  return base::is_lower_hex(id, 64);
 }
 
 class AwsStore final : public Store {
@@ -95,7 +96,7 @@ class AwsStore final : public Store {
       if (!put) return fail("body write", put.status());
       item[kS3Key] = attr::S(s3_key);
       item[kBodySize] = attr::N(static_cast<int64_t>(record.body.size()));
-      item[kBodySha256] = attr::S(crypto::to_hex(crypto::sha256(record.body)));
+      item[kBodySha256] = attr::S(base::to_hex(crypto::sha256(record.body)));
     }
     if (dynamodb_item_size(item) > kDynamoDbItemLimit) {
       return Status::too_large("aws store: the head alone (" + std::to_string(record.head.size()) +
@@ -194,12 +195,7 @@ class AwsStore final : public Store {
   }
 
  private:
-  int64_t now() const {
-    if (options_.now_seconds) return options_.now_seconds();
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
+  int64_t now() const { return base::unix_seconds(options_.now_seconds); }
 
   Status fail(const char* what, const Status& s) const {
     return s.annotated("aws store " + describe() + ": " + what);
@@ -273,7 +269,7 @@ class AwsStore final : public Store {
       return object.status();
     }
     if (streamed != static_cast<uint64_t>(*size) || !object->sha256 ||
-        crypto::to_hex(*object->sha256) != *sha) {
+        base::to_hex(*object->sha256) != *sha) {
       // Overwritten by a later write whose item is not there yet, or tampered with.
       return std::optional<std::string>();
     }
@@ -294,7 +290,7 @@ class AwsStore final : public Store {
     }
     std::string body = std::move(object->body);
     const crypto::Digest digest = object->sha256 ? *object->sha256 : crypto::sha256(body);
-    if (body.size() != static_cast<uint64_t>(*size) || crypto::to_hex(digest) != *sha) {
+    if (body.size() != static_cast<uint64_t>(*size) || base::to_hex(digest) != *sha) {
       // Overwritten by a later write whose item is not there yet, or tampered with.
       return std::optional<std::string>();
     }

@@ -22,7 +22,8 @@
 #include <utility>
 #include <vector>
 
-#include "crypto/hex.hpp"
+#include "base/hex.hpp"
+#include "base/unix_clock.hpp"
 #include "crypto/random.hpp"
 #include "store/sqlite_db.hpp"
 
@@ -115,7 +116,7 @@ Status errno_status(std::string_view what, const std::string& path, int err) {
 }
 
 bool is_lower_hex(std::string_view s) {
-  return crypto::is_lower_hex(s, s.size());
+  return base::is_lower_hex(s, s.size());
 }
 
 Status check_id(std::string_view id) {
@@ -382,12 +383,7 @@ class LocalStore final : public Store {
   std::string describe() const override { return "local:" + options_.dir; }
 
  private:
-  int64_t now_seconds() const {
-    if (options_.now_seconds) return options_.now_seconds();
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
+  int64_t now_seconds() const { return base::unix_seconds(options_.now_seconds); }
   Status fail(const Status& s) const {
     return with_code(s.code(), "local store " + options_.dir + ": " + s.message());
   }

@@ -1,10 +1,11 @@
 #include "store/memory_store.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <mutex>
 #include <utility>
+
+#include "base/unix_clock.hpp"
 
 namespace cachedata::store {
 namespace {
@@ -95,12 +96,7 @@ class MemoryStore final : public Store {
   };
   using Map = std::map<std::string, Slot, std::less<>>;
 
-  int64_t now() const {
-    if (now_seconds_) return now_seconds_();
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
+  int64_t now() const { return base::unix_seconds(now_seconds_); }
   // The record with `id` unless it is at or past its purge time (then it is only waiting for a
   // sweep); records_.end() otherwise. Called with mu_ held.
   Map::iterator live(std::string_view id) {

@@ -1,6 +1,6 @@
-#include "crypto/hex.hpp"
+#include "base/hex.hpp"
 
-namespace cachedata::crypto {
+namespace cachedata::base {
 int hex_digit_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -38,4 +38,4 @@ bool is_lower_hex(std::string_view s, size_t length) {
   return true;
 }
 
-}  // namespace cachedata::crypto
+}  // namespace cachedata::base

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace cachedata::crypto {
+namespace cachedata::base {
 
 std::string to_hex(std::span<const uint8_t> bytes);
 // 0..15 for [0-9a-fA-F], -1 for anything else.
@@ -17,4 +17,4 @@ int hex_digit_value(char c);
 std::optional<std::vector<uint8_t>> from_hex(std::string_view hex);
 bool is_lower_hex(std::string_view s, size_t length);
 
-}  // namespace cachedata::crypto
+}  // namespace cachedata::base
