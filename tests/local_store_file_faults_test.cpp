@@ -5,6 +5,7 @@
 // and no path leaks a file descriptor. The faults come through the FileCalls seam
 // (src/store/file_calls.hpp): a real disk cannot be made full or failing on demand.
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -51,12 +52,20 @@ class FaultyFileCalls final : public FileCalls {
   size_t max_read = 0;           // bytes per read() at most (0: all)
   std::optional<size_t> eof_at;  // read() ends the file after this many bytes (shortened)
   off_t size_change = 0;         // added to the size fstat() reports
+  // open() hands out descriptor 0, as it does in a process whose stdin is closed (a daemon).
+  bool open_as_fd_zero = false;
 
   int open(const char* path, int flags, mode_t mode) override {
     if (open_fault.fire()) return -1;
     int fd = FileCalls::open(path, flags, mode);
     if (fd >= 0) ++open_fds;
     read_so_far = 0;
+    if (fd >= 0 && open_as_fd_zero) {
+      saved_stdin = ::dup(0);
+      ::dup2(fd, 0);
+      FileCalls::close(fd);
+      fd = 0;
+    }
     return fd;
   }
   int fchmod(int fd, mode_t mode) override {
@@ -86,6 +95,12 @@ class FaultyFileCalls final : public FileCalls {
   }
   int close(int fd) override {
     --open_fds;
+    if (fd == 0 && saved_stdin >= 0) {  // give the process its stdin back
+      ::dup2(saved_stdin, 0);
+      FileCalls::close(saved_stdin);
+      saved_stdin = -1;
+      return close_fault.fire() ? -1 : 0;
+    }
     int rc = FileCalls::close(fd);  // the descriptor is gone even when close reports an error
     if (close_fault.fire()) return -1;
     return rc;
@@ -108,6 +123,7 @@ class FaultyFileCalls final : public FileCalls {
 
  private:
   size_t read_so_far = 0;
+  int saved_stdin = -1;
 };
 
 class LocalStoreFileFaultsTest : public ::testing::Test {
@@ -302,6 +318,30 @@ TEST_F(LocalStoreFileReadFaultsTest, AFileShortenedUnderTheReaderIsAMiss) {
   auto got = get();
   ASSERT_TRUE(got && got->has_value());
   EXPECT_EQ((*got)->body, stored.body);
+}
+
+// errno is not reset by a call that succeeds: the EINTR of an earlier read must not make the
+// end of a shortened file look like another interruption (that would spin for ever).
+TEST_F(LocalStoreFileReadFaultsTest, AnInterruptedReadOfAFileShortenedLaterIsAMiss) {
+  files->read_fault = {EINTR, 1};
+  files->eof_at = 100;
+  auto got = get();
+  ASSERT_TRUE(got) << got.status().to_string();
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_F(LocalStoreFileReadFaultsTest, AFileOpenedAsDescriptorZeroIsReadAndWritten) {
+  files->open_as_fd_zero = true;
+  auto got = get();
+  ASSERT_TRUE(got) << got.status().to_string();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->body, stored.body);
+  StoredRecord newer = record(std::string(4000, 'z'), "newer head");
+  ASSERT_TRUE(store->put(newer));
+  files->open_as_fd_zero = false;
+  got = get();
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->body, newer.body);
 }
 
 TEST_F(LocalStoreFileReadFaultsTest, AFileOfAnotherSizeIsAMiss) {
