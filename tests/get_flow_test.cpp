@@ -165,10 +165,30 @@ TEST_P(GetFlowTest, SourceFailureServesTheStaleEntryAndExtendsIt) {
   EXPECT_EQ(r.expires(), clock.now() + seconds(30));
   EXPECT_EQ(record().expires, clock.seconds() + 30);
   EXPECT_EQ(origin.calls, 2);
+  // Extended in place: one touch of the stored entry, never a second write of its parts.
+  EXPECT_EQ(store->touches, 1);
+  EXPECT_EQ(store->writes, 1);
   // Within the extension the stale entry is fresh again: no more calls.
   clock.advance(seconds(10));
   EXPECT_EQ(get().source(), DataSource::kCacheMemory);
   EXPECT_EQ(origin.calls, 2);
+}
+
+// Another process purges the entry while this get serves its stale copy: the extension finds
+// nothing to touch and leaves it purged (the purge wins; the next get asks the origin).
+TEST_P(GetFlowTest, AnEntryPurgedWhileItsStaleCopyIsServedStaysPurged) {
+  answer_versions();
+  get();
+  reopen();  // an empty memory tier: the stale copy comes from the store
+  clock.advance(seconds(61));
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("timeout"); };
+  store->erase_before_touch = true;
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kErrorCache);
+  EXPECT_EQ(r.body(), "body v1");
+  EXPECT_EQ(store->touches, 1);
+  EXPECT_EQ(store->writes, 1) << "the purged entry was written back";
+  EXPECT_FALSE(store->get(id()).value().has_value());
 }
 
 TEST_P(GetFlowTest, Origin5xxCountsAsAFailure) {

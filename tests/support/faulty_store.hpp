@@ -16,6 +16,9 @@ class FaultyStore final : public Store {
   std::atomic<int> writes{0};
   std::atomic<int> touches{0};
   std::atomic<int> head_replacements{0};
+  // The entry is erased just before the next touch, as by another process's purge between a
+  // get's lookup and its extension of what it found.
+  std::atomic<bool> erase_before_touch{false};
 
   Result<std::optional<StoredRecord>> get(std::string_view id) override {
     if (fail_reads) return Status::unavailable("injected: store is down");
@@ -29,6 +32,7 @@ class FaultyStore final : public Store {
   Status touch(std::string_view id, int64_t e, int64_t p) override {
     ++touches;
     if (fail_writes) return Status::unavailable("injected: store is down");
+    if (erase_before_touch.exchange(false)) (void)inner_->erase(id);
     return inner_->touch(id, e, p);
   }
   Status replace_head(std::string_view id, std::string_view head, int64_t e, int64_t p) override {
