@@ -288,6 +288,24 @@ TEST_F(AwsStoreTest, AnItemMissingOrMisstatingAnyAttributeIsAMiss) {
   }
 }
 
+// A store configured without a bucket (small entries only) on a table where another instance
+// spilled a body to S3: the pointer leads nowhere it may read, so the entry is a miss.
+TEST_F(AwsStoreTest, AStoreWithoutABucketReadsAnS3PointerAsAMiss) {
+  ASSERT_TRUE(store->put(record(44, std::string(20'000, 'b'))));
+  store::AwsStoreOptions no_bucket = store_options;
+  no_bucket.bucket.clear();
+  auto small_only = store::open_aws_store(no_bucket, ddb, nullptr);
+  ASSERT_TRUE(small_only) << small_only.status().to_string();
+  auto got = (*small_only)->get(id_for(44));
+  ASSERT_TRUE(got) << got.status().to_string();
+  EXPECT_FALSE(got->has_value());
+  RecordingSink sink;
+  auto streamed = (*small_only)->get_streaming(id_for(44), sink);
+  ASSERT_TRUE(streamed) << streamed.status().to_string();
+  EXPECT_FALSE(streamed->has_value());
+  EXPECT_FALSE(sink.began);
+}
+
 // The object's bytes replaced by others of the same size: only the hash tells, after the last
 // byte, whatever the sink was handed.
 TEST_F(AwsStoreTest, AStreamedObjectOfTheRightSizeButOtherBytesIsAMiss) {

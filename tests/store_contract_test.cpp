@@ -246,17 +246,18 @@ TEST_P(StoreContractTest, StatsCountExpiredAndPurgeableAtTheirSecond) {
   put(record(2, "bbbbbbbb", 0, 0));              // both exactly now: counted as both
   put(record(3, std::string(3000, 'c'), 0, 1));  // expired, purgeable a second later
   put(record(4, "", 1, 2));                      // neither
+  put(record(5, "e", 50, 100));                  // neither: three of five are not purgeable
   auto stats = store->stats(now());
   ASSERT_TRUE(stats) << stats.status().to_string();
-  EXPECT_EQ(stats->entries, 4u);
+  EXPECT_EQ(stats->entries, 5u);
   EXPECT_EQ(stats->expired_entries, 3u);
   EXPECT_EQ(stats->purgeable_entries, 2u);
   uint64_t bytes = 0;
-  for (int n = 1; n <= 4; ++n) {
+  for (int n = 1; n <= 5; ++n) {
     StoredRecord r = record(n);
     bytes += r.head.size();
   }
-  bytes += 4 + 8 + 3000;
+  bytes += 4 + 8 + 3000 + 1;
   EXPECT_EQ(stats->bytes, bytes);
 }
 
