@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/percent_encoding.hpp"
 #include "cachedata/headers.hpp"
 #include "cachedata/profile.hpp"
 #include "cachedata/request.hpp"
@@ -66,7 +67,7 @@ bool is_lower_hex(std::string_view s) {
 }
 
 void check_percent_coding(std::string_view s, size_t size) {
-  const std::string encoded = cachedata::core::percent_encode(s);
+  const std::string encoded = cachedata::base::percent_encode(s);
   for (size_t i = 0; i < encoded.size(); ++i) {
     const char c = encoded[i];
     const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -80,7 +81,7 @@ void check_percent_coding(std::string_view s, size_t size) {
     }
     i += 2;
   }
-  if (cachedata::core::percent_decode(encoded) != s)
+  if (cachedata::base::percent_decode(encoded) != s)
     fail("percent coding does not round-trip", size);
 }
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "base/jitter_random.hpp"
+#include "base/percent_encoding.hpp"
 #include "base/strings.hpp"
 #include "base/unix_clock.hpp"
 
@@ -34,6 +35,26 @@ TEST(BaseStringsTest, CaseHelpersFoldAsciiLettersOnly) {
   EXPECT_FALSE(iequals("@", "`")) << "'@' and '`' differ by the case bit but are not letters";
   EXPECT_FALSE(iequals("[", "{"));
   static_assert(ascii_lower('A') == 'a' && ascii_lower('Z') == 'z' && ascii_lower('a') == 'a');
+}
+
+TEST(BasePercentEncodingTest, EncodesAllButUnreservedWithUppercaseHex) {
+  EXPECT_EQ(percent_encode("AZaz09-._~"), "AZaz09-._~");
+  EXPECT_EQ(percent_encode("a b/c?d=e&f+g%"), "a%20b%2Fc%3Fd%3De%26f%2Bg%25");
+  EXPECT_EQ(percent_encode(std::string("\0\xff", 2)), "%00%FF");
+  EXPECT_EQ(percent_encode("/a b/", "/"), "/a%20b/") << "SigV4 keeps the slashes of a path";
+  EXPECT_EQ(percent_encode(""), "");
+}
+
+TEST(BasePercentEncodingTest, DecodesWellFormedEscapesAndKeepsTheRest) {
+  EXPECT_EQ(percent_decode("a%20b%2fc%2F"), "a b/c/");
+  EXPECT_EQ(percent_decode("100%"), "100%");
+  EXPECT_EQ(percent_decode("%4"), "%4");
+  EXPECT_EQ(percent_decode("%zz%4g"), "%zz%4g");
+  EXPECT_EQ(percent_decode("%%41"), "%A");
+  EXPECT_EQ(percent_decode("%00"), std::string(1, '\0'));
+  for (const std::string s : {"", "x", "a b", "\xff\x01%", "~/?#[]@!$&'()*+,;="}) {
+    EXPECT_EQ(percent_decode(percent_encode(s)), s);
+  }
 }
 
 TEST(BaseClockTest, AnInjectedClockWinsOverTheSystemClock) {

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "base/hex.hpp"
+#include "base/percent_encoding.hpp"
 #include "base/strings.hpp"
 
 namespace cachedata::aws {
@@ -21,20 +22,8 @@ constexpr std::chrono::seconds kMaxExpires{7 * 24 * 3600};
 constexpr std::array<std::string_view, 3> kUnsignedHeaders = {"expect", "user-agent",
                                                               "x-amzn-trace-id"};
 
-bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
 bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-void append_escape(std::string& out, unsigned char c) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  out += '%';
-  out += kDigits[c >> 4];
-  out += kDigits[c & 0xf];
 }
 
 char ascii_upper(char c) {
@@ -123,10 +112,10 @@ std::string encode_once(std::string_view path) {
       out += ascii_upper(path[i + 1]);
       out += ascii_upper(path[i + 2]);
       i += 2;
-    } else if (is_unreserved(c) || c == '/') {
+    } else if (base::is_unreserved(static_cast<char>(c)) || c == '/') {
       out += static_cast<char>(c);
     } else {
-      append_escape(out, c);
+      base::append_percent_escape(out, c);
     }
   }
   return out;
@@ -221,17 +210,7 @@ std::string amz_day(std::chrono::sys_seconds time) {
 }
 
 std::string uri_encode(std::string_view s, bool keep_slash) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c) || (keep_slash && c == '/')) {
-      out += ch;
-    } else {
-      append_escape(out, c);
-    }
-  }
-  return out;
+  return base::percent_encode(s, keep_slash ? "/" : "");
 }
 
 std::string canonical_uri(std::string_view path, bool normalize_path, bool double_encode) {

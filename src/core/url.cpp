@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "base/hex.hpp"
+#include "base/percent_encoding.hpp"
 #include "cachedata/headers.hpp"
 
 namespace cachedata::core {
@@ -39,11 +40,6 @@ std::string normal_host(std::string_view scheme, std::string_view authority) {
   return host;
 }
 
-bool is_unreserved(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
 // The byte an escape "%XY" at s[i] stands for, when s[i..i+2] is one.
 std::optional<char> escape_at(std::string_view s, size_t i) {
   if (s[i] != '%' || i + 2 >= s.size()) return std::nullopt;
@@ -53,21 +49,6 @@ std::optional<char> escape_at(std::string_view s, size_t i) {
 }
 
 }  // namespace
-
-std::string percent_decode(std::string_view s) {
-  if (s.find('%') == std::string_view::npos) return std::string(s);
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (auto c = escape_at(s, i)) {
-      out.push_back(*c);
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 std::string normal_query_component(std::string_view s) {
   if (s.find('%') == std::string_view::npos) return std::string(s);
@@ -79,28 +60,12 @@ std::string normal_query_component(std::string_view s) {
       out.push_back(s[i]);
       continue;
     }
-    if (is_unreserved(*c)) {
+    if (base::is_unreserved(*c)) {
       out.push_back(*c);
     } else {
-      out.append(percent_encode(std::string_view(&*c, 1)));  // uppercase hex
+      base::append_percent_escape(out, static_cast<unsigned char>(*c));  // uppercase hex
     }
     i += 2;
-  }
-  return out;
-}
-
-std::string percent_encode(std::string_view s) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (is_unreserved(static_cast<char>(c))) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kDigits[c >> 4]);
-      out.push_back(kDigits[c & 0xf]);
-    }
   }
   return out;
 }
@@ -154,7 +119,7 @@ Result<Target> resolve_target(const Request& request) {
   if (t.path.front() != '/') t.path = std::string("/").append(t.path);
   // Request::params are raw values: in the id as the fetcher encodes them for the wire.
   for (const auto& [k, v] : request.params)
-    t.params.emplace_back(percent_encode(k), percent_encode(v));
+    t.params.emplace_back(base::percent_encode(k), base::percent_encode(v));
   return t;
 }
 

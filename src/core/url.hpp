@@ -27,13 +27,11 @@ struct Target {
 // absolute http(s).
 Result<Target> resolve_target(const Request& request);
 
-std::string percent_decode(std::string_view s);
+// (Percent-encoding and decoding themselves: base/percent_encoding.hpp.)
 // RFC 3986 §6.2.2 normalisation of a query component as sent on the wire: escapes of unreserved
 // characters are decoded, other escapes get uppercase hex, everything else is kept as it is. So
 // "%7E" and "~" are one parameter, but "+" and "%2B" (and "%26", "%3D") stay apart, as an origin
 // tells them apart.
 std::string normal_query_component(std::string_view s);
-// Encodes everything but RFC 3986 unreserved characters.
-std::string percent_encode(std::string_view s);
 
 }  // namespace cachedata::core

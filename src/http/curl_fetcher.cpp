@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/jitter_random.hpp"
+#include "base/percent_encoding.hpp"
 #include "cachedata/http_fetcher.hpp"
 #include "core/url.hpp"
 #include "http/easy_handle.hpp"
@@ -363,9 +364,9 @@ std::string request_url(const Request& request) {
   char sep = url.find('?') == std::string::npos ? '?' : '&';
   for (const auto& [k, v] : request.params) {
     url.push_back(sep);
-    url += core::percent_encode(k);
+    url += base::percent_encode(k);
     url.push_back('=');
-    url += core::percent_encode(v);
+    url += base::percent_encode(v);
     sep = '&';
   }
   return url;

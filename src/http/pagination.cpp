@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "base/percent_encoding.hpp"
 #include "base/strings.hpp"
 #include "core/url.hpp"
 #include "http/redirect.hpp"
@@ -161,13 +162,13 @@ std::string with_query_param(std::string_view url, std::string_view name, std::s
       std::string_view pair = rest.substr(0, amp);
       rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
       if (pair.empty()) continue;
-      if (core::percent_decode(pair.substr(0, pair.find('='))) == name) continue;
+      if (base::percent_decode(pair.substr(0, pair.find('='))) == name) continue;
       if (!query.empty()) query += '&';
       query += pair;
     }
   }
   if (!query.empty()) query += '&';
-  query += core::percent_encode(name) + "=" + core::percent_encode(value);
+  query += base::percent_encode(name) + "=" + base::percent_encode(value);
   return out + "?" + query;
 }
 
