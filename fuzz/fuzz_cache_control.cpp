@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/http_date.hpp"
 #include "core/cache_control.hpp"
 
 std::vector<std::string> cachedata_fuzz_seeds();
@@ -74,10 +75,10 @@ void check_cache_control(std::string_view input) {
 }
 
 void check_http_date(std::string_view input) {
-  const auto t = cachedata::core::parse_http_date(input);
+  const auto t = cachedata::base::parse_http_date(input);
   if (!t) return;
-  const std::string formatted = cachedata::core::format_http_date(*t);
-  const auto back = cachedata::core::parse_http_date(formatted);
+  const std::string formatted = cachedata::base::format_http_date(*t);
+  const auto back = cachedata::base::parse_http_date(formatted);
   if (!back || *back != *t) fail("a parsed date does not survive format + parse", input);
 }
 

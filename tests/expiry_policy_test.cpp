@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "base/http_date.hpp"
 #include "core/cache_control.hpp"
 #include "core/expiry_policy.hpp"
 
@@ -589,19 +590,21 @@ TEST(CacheControlTest, ParsesEveryDirectiveAndTheLimitsOfItsValue) {
 }
 
 TEST(CacheControlTest, ParsesHttpDates) {
-  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT")->time_since_epoch().count(),
+  EXPECT_EQ(base::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT")->time_since_epoch().count(),
             784111777);
-  EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT")->time_since_epoch().count(),
+  EXPECT_EQ(base::parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT")->time_since_epoch().count(),
             784111777);
-  EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994")->time_since_epoch().count(), 784111777);
-  EXPECT_FALSE(parse_http_date("0"));
-  EXPECT_FALSE(parse_http_date("-1"));
-  EXPECT_FALSE(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT trailing"));
+  EXPECT_EQ(base::parse_http_date("Sun Nov  6 08:49:37 1994")->time_since_epoch().count(),
+            784111777);
+  EXPECT_FALSE(base::parse_http_date("0"));
+  EXPECT_FALSE(base::parse_http_date("-1"));
+  EXPECT_FALSE(base::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT trailing"));
   // Whitespace around the value is not part of it.
-  EXPECT_EQ(parse_http_date(" \tSun, 06 Nov 1994 08:49:37 GMT \t")->time_since_epoch().count(),
-            784111777);
-  EXPECT_FALSE(parse_http_date(""));
-  EXPECT_EQ(format_http_date(std::chrono::sys_seconds(seconds(784111777))),
+  EXPECT_EQ(
+      base::parse_http_date(" \tSun, 06 Nov 1994 08:49:37 GMT \t")->time_since_epoch().count(),
+      784111777);
+  EXPECT_FALSE(base::parse_http_date(""));
+  EXPECT_EQ(base::format_http_date(std::chrono::sys_seconds(seconds(784111777))),
             "Sun, 06 Nov 1994 08:49:37 GMT");
 }
 

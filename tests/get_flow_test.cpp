@@ -9,6 +9,7 @@
 
 #include <thread>
 
+#include "base/http_date.hpp"
 #include "cachedata/cache.hpp"
 #include "core/cache_control.hpp"
 #include "support/get_flow_fixture.hpp"
@@ -451,8 +452,8 @@ TEST_P(GetFlowTest, NotModifiedWithoutDateDoesNotReuseTheStoredDate) {
   origin.respond = [this](const Request&, const Validators&) {
     auto t0 = std::chrono::floor<seconds>(clock.now());
     return ok_response("v", {{"ETag", "\"e\""},
-                             {"Date", core::format_http_date(t0)},
-                             {"Expires", core::format_http_date(t0 + seconds(60))}});
+                             {"Date", base::format_http_date(t0)},
+                             {"Expires", base::format_http_date(t0 + seconds(60))}});
   };
   get();
   clock.advance(seconds(3600));

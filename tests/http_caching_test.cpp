@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/http_date.hpp"
 #include "base/percent_encoding.hpp"
 #include "cachedata/cache.hpp"
 #include "cachedata/http_fetcher.hpp"
@@ -108,7 +109,7 @@ TEST_F(HttpCachingTest, ExpiresAloneCountsFromTheOriginsDate) {
   // An Expires 120 s after the origin's Date: fresh for 120 s of our clock.
   const auto expires = std::chrono::system_clock::now() + seconds(120);
   const std::string http_date =
-      core::format_http_date(std::chrono::time_point_cast<seconds>(expires));
+      base::format_http_date(std::chrono::time_point_cast<seconds>(expires));
   const std::string path = "/resource/b?expires=" + base::percent_encode(http_date);
   GetResult first = get(path);
   EXPECT_NEAR(static_cast<double>(unix_seconds(first.expires())), static_cast<double>(now() + 120),

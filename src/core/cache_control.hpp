@@ -32,8 +32,6 @@ struct CacheControl {
 
 CacheControl parse_cache_control(std::string_view header);
 
-// IMF-fixdate, RFC 850 and asctime forms; std::nullopt for anything else.
-std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view text);
-std::string format_http_date(std::chrono::sys_seconds t);
+// (HTTP dates: base/http_date.hpp.)
 
 }  // namespace cachedata::core

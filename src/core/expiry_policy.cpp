@@ -6,6 +6,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "base/http_date.hpp"
 #include "base/strings.hpp"
 #include "core/cache_control.hpp"
 
@@ -93,10 +94,10 @@ Result<ExpiryDecision> decide_expiry(const Profile& profile, int status_code,
     }
     if (auto expires_text = headers.get("expires")) {
       // An invalid Expires (including "0") means already expired (RFC 9111 §5.3).
-      auto expires = parse_http_date(*expires_text);
+      auto expires = base::parse_http_date(*expires_text);
       if (!expires) return ExpiryDecision{true, now_s, "expires-invalid"};
       auto date_text = headers.get("date");
-      auto date_value = date_text ? parse_http_date(*date_text) : std::nullopt;
+      auto date_value = date_text ? base::parse_http_date(*date_text) : std::nullopt;
       int64_t base = date_value ? date_value->time_since_epoch().count() : now_s;
       int64_t lifetime = expires->time_since_epoch().count() - base;
       return ExpiryDecision{true, now_s + std::max<int64_t>(0, lifetime - age), "expires"};

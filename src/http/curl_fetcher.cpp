@@ -25,7 +25,6 @@
 #include "base/jitter_random.hpp"
 #include "base/percent_encoding.hpp"
 #include "cachedata/http_fetcher.hpp"
-#include "core/url.hpp"
 #include "http/easy_handle.hpp"
 #include "http/pagination.hpp"
 #include "http/redirect.hpp"

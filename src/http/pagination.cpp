@@ -10,7 +10,6 @@
 
 #include "base/percent_encoding.hpp"
 #include "base/strings.hpp"
-#include "core/url.hpp"
 #include "http/redirect.hpp"
 
 namespace cachedata::http {

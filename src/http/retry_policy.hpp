@@ -17,8 +17,8 @@
 #include <optional>
 #include <string_view>
 
+#include "base/http_date.hpp"
 #include "cachedata/http_fetcher.hpp"
-#include "core/cache_control.hpp"
 
 namespace cachedata::http {
 
@@ -104,7 +104,7 @@ inline std::optional<milliseconds> parse_retry_after(std::string_view value,
     }
     return milliseconds(seconds * 1000);
   }
-  auto date = core::parse_http_date(value);
+  auto date = base::parse_http_date(value);
   if (!date) return std::nullopt;
   const auto wait = std::chrono::duration_cast<milliseconds>(*date - now);
   return std::max(wait, milliseconds(0));
