@@ -5,8 +5,9 @@
 #     database for every credential and region. It accepts any SigV4-shaped Authorization header
 #     whose access key id is letters and digits only; it checks no signature.
 #   - s3rver (Node), data in a fresh directory, path-style or virtual-hosted buckets. It checks no
-#     signature. Started (see s3rver_main) so that it accepts any access key id, and keeps a bucket's
-#     lifecycle and encryption configurations as sent instead of answering 501 NotImplemented.
+#     signature. Started by scripts/test-servers/s3rver_main.js so that it accepts any access key
+#     id, and keeps a bucket's lifecycle and encryption configurations as sent instead of
+#     answering 501 NotImplemented.
 # Install them first with scripts/install-test-servers.sh.
 #
 #   scripts/test-servers.sh start   stop leftovers, start both, wait up to 60 s until they answer,
@@ -17,8 +18,6 @@
 #                                   CACHEDATA_TEST_DYNAMODB_PID=…  CACHEDATA_TEST_S3_PID=…
 #   scripts/test-servers.sh exports print `export NAME=VALUE` lines for the two endpoints, for
 #                                   eval "$(scripts/test-servers.sh exports)" before running ctest
-#   scripts/test-servers.sh smoke   with curl and dummy credentials: a table and an item on DynamoDB
-#                                   Local, a bucket, an object and a lifecycle rule on s3rver; "OK"
 #   scripts/test-servers.sh stop    stop both; safe to repeat and when nothing runs
 #
 # State (pid files, logs, env file, s3rver data) lives in $CACHEDATA_TEST_SERVERS_DIR, by default
@@ -90,8 +89,7 @@ cmd_stop() {
 }
 
 free_port() {
-  node -e 'const s = require("net").createServer();
-           s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+  node "$root/scripts/test-servers/free_port.js"
 }
 
 show_log() {
@@ -103,33 +101,15 @@ show_log() {
 # Compiles (once per launcher source and jar) the launcher that binds DynamoDB Local to 127.0.0.1;
 # prints the class path entry to add, or nothing when no JDK is available.
 loopback_launcher() {
-  local jar="$1" dir src hash
+  local jar="$1" dir hash
+  local src="$root/scripts/test-servers/LoopbackDynamoDBLocal.java"
   command -v "$javac" >/dev/null 2>&1 || return 0
-  src='import java.lang.reflect.Field;
-import org.eclipse.jetty.server.Connector;
-import org.eclipse.jetty.server.ServerConnector;
-import software.amazon.dynamodb.services.local.main.ServerRunner;
-import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
-
-/** DynamoDB Local as its own main() runs it, but listening on 127.0.0.1 only. */
-public final class LoopbackDynamoDBLocal {
-  public static void main(String[] args) throws Exception {
-    DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
-    Field field = DynamoDBProxyServer.class.getDeclaredField("server");
-    field.setAccessible(true);
-    for (Connector c : ((org.eclipse.jetty.server.Server) field.get(proxy)).getConnectors()) {
-      ((ServerConnector) c).setHost("127.0.0.1");
-    }
-    proxy.start();
-  }
-}'
-  hash="$( (echo "$src" && sha256sum "$jar") | sha256sum | cut -c1-16)"
+  hash="$(cat "$src" "$jar" | sha256sum | cut -c1-16)"
   dir="$state/launcher-$hash"
   if [ ! -f "$dir/LoopbackDynamoDBLocal.class" ]; then
     rm -rf "$state"/launcher-*
-    mkdir -p "$dir/src"
-    echo "$src" >"$dir/src/LoopbackDynamoDBLocal.java"
-    if ! "$javac" -nowarn -cp "$jar" -d "$dir" "$dir/src/LoopbackDynamoDBLocal.java" >"$dir/javac.log" 2>&1; then
+    mkdir -p "$dir"
+    if ! "$javac" -nowarn -cp "$jar" -d "$dir" "$src" >"$dir/javac.log" 2>&1; then
       cat "$dir/javac.log" >&2
       rm -rf "$dir"
       die "could not compile the DynamoDB Local loopback launcher (above)"
@@ -150,81 +130,6 @@ spawn_dynamodb() {
   ) </dev/null >"$state/dynamodb.log" 2>&1 &
   ddb_pid=$!
   echo "$ddb_pid" >"$state/dynamodb.pid"
-}
-
-# s3rver's own bin/s3rver.js, run after two changes to the pinned s3rver 3.7.1 (a node -e program;
-# argv: s3rver's directory, then its command-line options):
-#   - any access key id is accepted (stock s3rver knows only S3RVER and answers InvalidAccessKeyId);
-#   - a bucket's lifecycle and encryption configurations (PUT/GET/DELETE ?lifecycle, ?encryption),
-#     which stock s3rver answers with 501 NotImplemented, are kept as sent, in memory, and returned
-#     as sent; none of them is applied (no object ever expires here).
-s3rver_main() {
-  cat <<'EOF'
-const [root, ...args] = process.argv.slice(1);
-const lib = (name) => require(`${root}/lib/${name}`);
-
-const AWSAccount = lib("models/account");
-const accounts = AWSAccount.registry;
-const knownAccount = accounts.get.bind(accounts);
-accounts.get = (id) => knownAccount(id) || AWSAccount.DUMMY_ACCOUNT;
-const secrets = AWSAccount.DUMMY_ACCOUNT.accessKeys;
-const knownSecret = secrets.get.bind(secrets);
-secrets.get = (id) => knownSecret(id) || "S3RVER";
-
-const router = lib("routes");
-const S3Error = lib("models/error");
-const { bucketExists } = lib("controllers/bucket");
-const missing = {
-  lifecycle: ["NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"],
-  encryption: ["ServerSideEncryptionConfigurationNotFoundError",
-               "The server side encryption configuration was not found"],
-};
-const kept = new Map(); // "bucket?subresource" -> the XML body as sent
-router.all("/:bucket", async (ctx, next) => {
-  const sub = Object.keys(missing).find((name) => name in ctx.query);
-  if (!sub) {
-    await next();
-    if (ctx.method === "DELETE") {
-      for (const name in missing) kept.delete(`${ctx.params.bucket}?${name}`);
-    }
-    return;
-  }
-  await bucketExists(ctx);
-  const key = `${ctx.params.bucket}?${sub}`;
-  switch (ctx.method) {
-    case "PUT": {
-      const chunks = [];
-      for await (const chunk of ctx.req) chunks.push(chunk);
-      kept.set(key, Buffer.concat(chunks));
-      ctx.body = "";
-      return;
-    }
-    case "GET":
-      if (!kept.has(key)) {
-        const [code, message] = missing[sub];
-        throw Object.assign(new S3Error(code, message, { BucketName: ctx.params.bucket }),
-                            { status: 404, expose: true });
-      }
-      ctx.type = "application/xml";
-      ctx.body = kept.get(key);
-      return;
-    case "DELETE":
-      kept.delete(key);
-      ctx.status = 204;
-      return;
-    default:
-      return next();
-  }
-});
-// Before s3rver's own "/:bucket" routes, after its authentication and query checks.
-const layer = router.stack.pop();
-const at = router.stack.findIndex((l) => l.path === "/:bucket" && l.methods.length > 0);
-if (at < 0) throw new Error("s3rver's routes are not those of 3.7.1");
-router.stack.splice(at, 0, layer);
-
-process.argv = [process.argv[0], `${root}/bin/s3rver.js`, ...args];
-require(`${root}/bin/s3rver.js`);
-EOF
 }
 
 cmd_start() {
@@ -268,8 +173,7 @@ cmd_start() {
   rm -rf "$state/s3rver-data"
   (
     cd "$state"
-    exec node -e "$(s3rver_main)" \
-      -- "$s3rver_root" --silent --allow-mismatched-signatures \
+    exec node "$root/scripts/test-servers/s3rver_main.js" "$s3rver_root" --silent --allow-mismatched-signatures \
       --directory "$state/s3rver-data" --address 127.0.0.1 --port 0
   ) </dev/null >"$state/s3rver.log" 2>&1 &
   local s3_pid=$!
@@ -348,74 +252,13 @@ cmd_exports() {
   sed -n 's/^\(CACHEDATA_TEST_[A-Z0-9]*_ENDPOINT=[A-Za-z0-9:/.]*\)$/export \1/p' <<<"$vars"
 }
 
-cmd_smoke() {
-  local vars ddb s3 name day stamp sig code body
-  vars="$(cmd_env)"
-  ddb="$(sed -n 's/^CACHEDATA_TEST_DYNAMODB_ENDPOINT=//p' <<<"$vars")"
-  s3="$(sed -n 's/^CACHEDATA_TEST_S3_ENDPOINT=//p' <<<"$vars")"
-  tmp="$(mktemp -d)" # global: the EXIT trap outlives this function
-  trap 'rm -rf "$tmp"' EXIT
-  name="smoke$(date +%s)$$"
-  day="$(date -u +%Y%m%d)"
-  stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-  # Dummy credentials: neither server checks a signature, both want the header's shape.
-  sig="$(printf '0%.0s' $(seq 64))"
-
-  ddb_call() { # target json → sets code, body
-    code="$(curl_local -o "$tmp/out" -w '%{http_code}' -X POST "$ddb/" \
-      -H 'Content-Type: application/x-amz-json-1.0' -H "X-Amz-Target: DynamoDB_20120810.$1" \
-      -H "X-Amz-Date: $stamp" \
-      -H "Authorization: AWS4-HMAC-SHA256 Credential=AKIDSMOKE/$day/us-east-1/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=$sig" \
-      --data-binary "$2")" || code=000
-    body="$(cat "$tmp/out" 2>/dev/null || true)"
-    [ "$code" = 200 ] || die "smoke: DynamoDB $1 answered HTTP $code: $body"
-  }
-  s3_call() { # method path [body file] → sets code; the response body is in $tmp/out
-    local hash=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 data=()
-    if [ $# -ge 3 ]; then
-      hash="$(sha256sum "$3" | cut -d' ' -f1)"
-      data=(--data-binary "@$3")
-    fi
-    code="$(curl_local -o "$tmp/out" -w '%{http_code}' -X "$1" "$s3$2" "${data[@]}" \
-      -H "X-Amz-Date: $stamp" -H "X-Amz-Content-Sha256: $hash" \
-      -H "Authorization: AWS4-HMAC-SHA256 Credential=AKIDSMOKE/$day/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=$sig")" || code=000
-    case "$code" in
-      200 | 204) ;;
-      *) die "smoke: S3 $1 $2 answered HTTP $code: $(head -c 2000 "$tmp/out" 2>/dev/null)" ;;
-    esac
-  }
-
-  ddb_call CreateTable "{\"TableName\":\"$name\",\"BillingMode\":\"PAY_PER_REQUEST\",
-    \"AttributeDefinitions\":[{\"AttributeName\":\"id_hash\",\"AttributeType\":\"S\"}],
-    \"KeySchema\":[{\"AttributeName\":\"id_hash\",\"KeyType\":\"HASH\"}]}"
-  grep -q "\"TableName\":\"$name\"" <<<"$body" || die "smoke: unexpected CreateTable answer: $body"
-  ddb_call PutItem "{\"TableName\":\"$name\",\"Item\":{\"id_hash\":{\"S\":\"k\"},\"expires\":{\"N\":\"42\"}}}"
-  ddb_call GetItem "{\"TableName\":\"$name\",\"Key\":{\"id_hash\":{\"S\":\"k\"}},\"ConsistentRead\":true}"
-  grep -q '"expires":{"N":"42"}' <<<"$body" || die "smoke: GetItem did not return the item: $body"
-  ddb_call DeleteTable "{\"TableName\":\"$name\"}"
-
-  head -c 100000 /dev/urandom >"$tmp/object"
-  s3_call PUT "/$name"
-  s3_call PUT "/$name/cache/smoke" "$tmp/object"
-  s3_call GET "/$name/cache/smoke"
-  cmp -s "$tmp/object" "$tmp/out" || die "smoke: the object read back from s3rver differs from the one written"
-  echo '<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ID>smoke</ID><Filter><Prefix>cache/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>' >"$tmp/lifecycle"
-  s3_call PUT "/$name?lifecycle" "$tmp/lifecycle"
-  s3_call GET "/$name?lifecycle"
-  cmp -s "$tmp/lifecycle" "$tmp/out" || die "smoke: s3rver did not keep the lifecycle configuration as sent"
-  s3_call DELETE "/$name/cache/smoke"
-  s3_call DELETE "/$name"
-  echo OK
-}
-
 case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   env) cmd_env ;;
   exports) cmd_exports ;;
-  smoke) cmd_smoke ;;
   *)
-    echo "usage: $0 start|env|exports|smoke|stop" >&2
+    echo "usage: $0 start|env|exports|stop" >&2
     exit 2
     ;;
 esac
