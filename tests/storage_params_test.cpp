@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "cli/storage_params.hpp"
-#include "cli/storage_process.hpp"
-#include "cli/storage_samconfig.hpp"
+#include "cli/storage/storage_params.hpp"
+#include "cli/storage/storage_process.hpp"
+#include "cli/storage/storage_samconfig.hpp"
 
 namespace cachedata::cli::storage {
 namespace {

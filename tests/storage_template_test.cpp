@@ -13,7 +13,7 @@
 #include <set>
 #include <string>
 
-#include "cli/storage_params.hpp"
+#include "cli/storage/storage_params.hpp"
 #include "support/cli_process.hpp"
 #include "support/test_support.hpp"
 

@@ -2,7 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cli_common.hpp"
-#include "cli/storage_commands.hpp"
+#include "cli/storage/storage_commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"cachedata: a read-through cache for slow or rate-limited back ends"};

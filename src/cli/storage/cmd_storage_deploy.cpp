@@ -7,8 +7,8 @@
 #include <filesystem>
 
 #include "cli/cli_common.hpp"
-#include "cli/storage_commands.hpp"
-#include "cli/storage_process.hpp"
+#include "cli/storage/storage_commands.hpp"
+#include "cli/storage/storage_process.hpp"
 
 namespace cachedata::cli::storage {
 namespace {

@@ -1,9 +1,9 @@
-#include "cli/storage_bucket.hpp"
+#include "cli/storage/storage_bucket.hpp"
 
 #include <algorithm>
 #include <iterator>
 
-#include "cli/storage_s3_settings.hpp"
+#include "cli/storage/storage_s3_settings.hpp"
 
 namespace cachedata::cli::storage {
 namespace {

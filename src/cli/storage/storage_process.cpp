@@ -1,4 +1,4 @@
-#include "cli/storage_process.hpp"
+#include "cli/storage/storage_process.hpp"
 
 #include <signal.h>
 #include <spawn.h>

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "cachedata/status.hpp"
-#include "cli/storage_samconfig.hpp"
+#include "cli/storage/storage_samconfig.hpp"
 
 namespace cachedata::cli {
 

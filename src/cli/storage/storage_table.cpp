@@ -1,4 +1,4 @@
-#include "cli/storage_table.hpp"
+#include "cli/storage/storage_table.hpp"
 
 #include <chrono>
 

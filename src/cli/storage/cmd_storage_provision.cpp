@@ -7,10 +7,10 @@
 #include <cstdio>
 
 #include "cli/cli_common.hpp"
-#include "cli/storage_bucket.hpp"
-#include "cli/storage_commands.hpp"
-#include "cli/storage_table.hpp"
-#include "cli/storage_target.hpp"
+#include "cli/storage/storage_bucket.hpp"
+#include "cli/storage/storage_commands.hpp"
+#include "cli/storage/storage_table.hpp"
+#include "cli/storage/storage_target.hpp"
 
 namespace cachedata::cli::storage {
 namespace {

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/storage_commands.hpp"
-#include "cli/storage_params.hpp"
+#include "cli/storage/storage_commands.hpp"
+#include "cli/storage/storage_params.hpp"
 
 namespace cachedata::cli {
 

@@ -7,8 +7,8 @@
 #pragma once
 
 #include "aws/s3_client.hpp"
-#include "cli/storage_report.hpp"
-#include "cli/storage_target.hpp"
+#include "cli/storage/storage_report.hpp"
+#include "cli/storage/storage_target.hpp"
 
 namespace cachedata::cli::storage {
 

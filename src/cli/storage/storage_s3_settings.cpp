@@ -1,4 +1,4 @@
-#include "cli/storage_s3_settings.hpp"
+#include "cli/storage/storage_s3_settings.hpp"
 
 #include "aws/sigv4.hpp"
 

@@ -1,4 +1,4 @@
-#include "cli/storage_report.hpp"
+#include "cli/storage/storage_report.hpp"
 
 namespace cachedata::cli::storage {
 namespace {

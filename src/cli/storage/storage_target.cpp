@@ -1,9 +1,9 @@
-#include "cli/storage_target.hpp"
+#include "cli/storage/storage_target.hpp"
 
 #include <chrono>
 #include <cstdio>
 
-#include "cli/storage_params.hpp"
+#include "cli/storage/storage_params.hpp"
 
 namespace cachedata::cli::storage {
 namespace {

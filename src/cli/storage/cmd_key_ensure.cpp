@@ -17,8 +17,8 @@
 #include "aws/ssm_client.hpp"
 #include "base/strings.hpp"
 #include "cli/cli_common.hpp"
-#include "cli/storage_commands.hpp"
-#include "cli/storage_params.hpp"
+#include "cli/storage/storage_commands.hpp"
+#include "cli/storage/storage_params.hpp"
 #include "crypto/random.hpp"
 
 namespace cachedata::cli {

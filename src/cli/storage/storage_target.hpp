@@ -16,7 +16,7 @@
 
 #include "aws/aws_endpoints.hpp"
 #include "cachedata/status.hpp"
-#include "cli/storage_commands.hpp"
+#include "cli/storage/storage_commands.hpp"
 
 namespace cachedata::cli::storage {
 

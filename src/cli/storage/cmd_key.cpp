@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "cli/cli_common.hpp"
-#include "cli/storage_commands.hpp"
+#include "cli/storage/storage_commands.hpp"
 #include "crypto/random.hpp"
 
 namespace cachedata::cli {

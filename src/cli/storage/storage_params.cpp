@@ -1,4 +1,4 @@
-#include "cli/storage_params.hpp"
+#include "cli/storage/storage_params.hpp"
 
 #include <algorithm>
 #include <charconv>

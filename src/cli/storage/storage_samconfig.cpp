@@ -1,11 +1,11 @@
-#include "cli/storage_samconfig.hpp"
+#include "cli/storage/storage_samconfig.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <optional>
 
 #include "base/strings.hpp"
-#include "cli/storage_params.hpp"
+#include "cli/storage/storage_params.hpp"
 
 namespace cachedata::cli::storage {
 namespace {

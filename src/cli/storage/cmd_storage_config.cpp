@@ -13,8 +13,8 @@
 #include <string_view>
 
 #include "cli/cli_common.hpp"
-#include "cli/storage_commands.hpp"
-#include "cli/storage_params.hpp"
+#include "cli/storage/storage_commands.hpp"
+#include "cli/storage/storage_params.hpp"
 
 namespace cachedata::cli::storage {
 namespace {
