@@ -1,10 +1,13 @@
 // Cache::open's keys as a Config gives them: a key file (which seals and ids before config.keys),
 // previous keys (which still open and find what they sealed), a key file that does not open, and
-// Cache::purge, which removes an entry under every key the Cache holds. On the memory store.
+// Cache::purge, which removes an entry under every key the Cache holds; and Cache::open with
+// parts the caller made (CacheParts: a store and a KeySource of its own). On the memory store.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <fstream>
+#include <mutex>
 
 #include "cachedata/cache.hpp"
 #include "store/memory_store.hpp"
@@ -126,6 +129,94 @@ TEST_F(CacheOpenKeysTest, PurgeReportsAStoreThatCouldNotErase) {
   get(*cache);
   faulty->fail_writes = true;
   EXPECT_EQ(cache->purge(Profile{}, request).code(), Status::Code::kUnavailable);
+}
+
+// A key source of the test's own: it rotates when the test says so.
+class RotatingKeySource final : public KeySource {
+ public:
+  DataKey current() const override {
+    std::lock_guard lock(mu_);
+    return key_;
+  }
+  uint64_t generation() const override { return generation_.load(); }
+  std::string describe() const override { return "the test's keys"; }
+  void rotate(DataKey next) {
+    std::lock_guard lock(mu_);
+    key_ = std::move(next);
+    ++generation_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  DataKey key_ = DataKey::generate();
+  std::atomic<uint64_t> generation_{1};
+};
+
+Config settings_only() {
+  Config config;
+  config.memory_max_bytes = 0;  // every get reads the store
+  config.log_level = LogLevel::kOff;
+  // Store and key fields a CacheParts caller does not use: they must not be read.
+  config.store = Config::StoreKind::kAws;
+  config.key_file = "/nonexistent/data.key";
+  return config;
+}
+
+TEST_F(CacheOpenKeysTest, ACacheOnPartsUsesTheirStoreAndFollowsTheirKeySource) {
+  auto keys = std::make_shared<RotatingKeySource>();
+  auto opened = Cache::open(settings_only(), CacheParts{store, keys, {}});
+  ASSERT_TRUE(opened) << opened.status().to_string();
+  Cache& cache = **opened;
+  EXPECT_EQ(cache.store(), store.get());
+  ASSERT_EQ(get(cache).source(), DataSource::kOriginal);
+  const std::string first_id = cache.id_of(Profile{}, request).value();
+  EXPECT_EQ(get(cache).source(), DataSource::kCache);
+
+  keys->rotate(DataKey::generate());
+  EXPECT_NE(cache.id_of(Profile{}, request).value(), first_id) << "the new key ids requests";
+  // The entry sealed under the old key is still found and opened (and moved to the new id).
+  EXPECT_EQ(get(cache).source(), DataSource::kCache);
+  EXPECT_EQ(origin.calls, 1);
+}
+
+TEST_F(CacheOpenKeysTest, OlderKeysOfThePartsStillOpenWhatTheySealed) {
+  const DataKey old_key = DataKey::generate();
+  auto before = open({old_key});
+  ASSERT_EQ(get(*before).source(), DataSource::kOriginal);
+  auto after = Cache::open(settings_only(),
+                           CacheParts{store, fixed_key_source(DataKey::generate()), {old_key}});
+  ASSERT_TRUE(after) << after.status().to_string();
+  EXPECT_EQ(get(**after).source(), DataSource::kCache);
+  EXPECT_EQ(origin.calls, 1);
+}
+
+TEST_F(CacheOpenKeysTest, PartsWithoutAKeySourceAreRefused) {
+  auto opened = Cache::open(settings_only(), CacheParts{store, nullptr, {}});
+  EXPECT_EQ(opened.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(opened.status().message().find("key_source"), std::string::npos);
+}
+
+TEST_F(CacheOpenKeysTest, PartsWithoutAStoreAreTheMemoryTierAlone) {
+  Config config = settings_only();
+  config.memory_max_bytes = 1 << 20;
+  auto opened = Cache::open(config, CacheParts{nullptr, fixed_key_source(DataKey::generate()), {}});
+  ASSERT_TRUE(opened) << opened.status().to_string();
+  EXPECT_EQ((*opened)->store(), nullptr);
+  EXPECT_EQ(get(**opened).source(), DataSource::kOriginal);
+  EXPECT_EQ(get(**opened).source(), DataSource::kCacheMemory);
+}
+
+// Both name the current key; which one was meant cannot be guessed.
+TEST_F(CacheOpenKeysTest, AKeyFileAndAnSsmParameterTogetherAreRefused) {
+  Config config;
+  config.store = Config::StoreKind::kCustom;
+  config.custom_store = store;
+  config.key_file = write_key_file(DataKey::generate());
+  config.data_key_param = "/app/key";
+  auto opened = Cache::open(config);
+  EXPECT_EQ(opened.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(opened.status().message().find("set one"), std::string::npos)
+      << opened.status().to_string();
 }
 
 }  // namespace

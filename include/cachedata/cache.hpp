@@ -11,10 +11,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cachedata/config.hpp"
 #include "cachedata/data_source.hpp"
 #include "cachedata/headers.hpp"
+#include "cachedata/key_source.hpp"
 #include "cachedata/profile.hpp"
 #include "cachedata/request.hpp"
 #include "cachedata/response.hpp"
@@ -78,10 +80,23 @@ struct CacheStats {
   uint64_t background_refreshes = 0;    // refreshes run off the caller's thread
 };
 
+// What a Cache is made of besides its settings. Cache::open(Config) builds them from the Config:
+// the store it names, and the key from a key file, SSM, Config::keys or the embedded store's
+// data.key. A program with a store or keys of its own builds them itself and calls
+// Cache::open(Config, CacheParts); the Config then only gives the settings (memory tier, clock,
+// logging, instance id, purge window, time zone), and its store and key fields are not read.
+struct CacheParts {
+  std::shared_ptr<Store> store;           // nullptr: the memory tier alone
+  std::shared_ptr<KeySource> key_source;  // required: the key new entries are sealed with
+  std::vector<DataKey> older_keys;        // also tried when opening entries (earlier rotations)
+};
+
 class Cache {
  public:
   // Validates `config`, opens the store and loads (or, for the embedded store, creates) the key.
   static Result<std::unique_ptr<Cache>> open(Config config);
+  // A Cache on parts the caller made (see CacheParts); `config` gives the settings.
+  static Result<std::unique_ptr<Cache>> open(Config config, CacheParts parts);
   ~Cache();
   Cache(const Cache&) = delete;
   Cache& operator=(const Cache&) = delete;

@@ -82,6 +82,9 @@ struct Config {
   static Result<Config> from_env(const std::function<const char*(const char*)>& lookup);
 
   Status validate() const;
+  // The part of validate() that Cache::open(Config, CacheParts) checks: the settings a Cache
+  // uses besides its store and key.
+  Status validate_cache_settings() const;
   // The store directory after applying the defaults above.
   std::string resolved_store_dir() const;
 };

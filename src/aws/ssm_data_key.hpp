@@ -26,6 +26,7 @@
 #include "aws/ssm_client.hpp"
 #include "cachedata/aws_options.hpp"
 #include "cachedata/data_key.hpp"
+#include "cachedata/key_source.hpp"
 #include "cachedata/status.hpp"
 
 namespace cachedata::aws {
@@ -48,21 +49,22 @@ std::unique_ptr<DataKeySource> default_key_source(EnvLookup env,
                                                   std::shared_ptr<const SsmClient> ssm,
                                                   std::string parameter);
 
-class SsmDataKeyProvider {
+class SsmDataKeyProvider final : public KeySource {
  public:
   // Reads the key now; on success starts the refresh thread (refresh_interval > 0; 0: never
   // refresh).
   static Result<std::unique_ptr<SsmDataKeyProvider>> start(
       std::unique_ptr<DataKeySource> source, std::string parameter,
       std::chrono::milliseconds refresh_interval);
-  ~SsmDataKeyProvider();  // stops and joins the refresh thread
+  ~SsmDataKeyProvider() override;  // stops and joins the refresh thread
   SsmDataKeyProvider(const SsmDataKeyProvider&) = delete;
   SsmDataKeyProvider& operator=(const SsmDataKeyProvider&) = delete;
 
-  DataKey current() const;
+  DataKey current() const override;
   // Starts at 1; +1 each time a refresh reads a key different from the current one (a
   // rotation), so a user can rebuild what it derived from the key.
-  uint64_t generation() const { return generation_.load(); }
+  uint64_t generation() const override { return generation_.load(); }
+  std::string describe() const override { return "SSM parameter " + parameter_; }
   // One re-read now (also what the thread does). Keeps the current key on failure.
   Status refresh();
   // Ok, or the error of the last failed refresh.

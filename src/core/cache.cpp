@@ -13,7 +13,6 @@
 #include <cstring>
 #include <mutex>
 
-#include "aws/ssm_data_key.hpp"
 #include "core/background_refresher.hpp"
 #include "core/entry.hpp"
 #include "core/envelope.hpp"
@@ -24,7 +23,6 @@
 #include "core/memory_tier.hpp"
 #include "core/request_id.hpp"
 #include "crypto/keyring.hpp"
-#include "store/open_store.hpp"
 
 namespace cachedata {
 
@@ -56,13 +54,11 @@ struct Cache::Impl {
   std::shared_ptr<const crypto::Keyring> keyring_;
   std::vector<DataKey> key_list;  // keyring_'s keys, current first
   std::mutex keyring_mu;
-  std::unique_ptr<aws::SsmDataKeyProvider> ssm_key;
-  std::atomic<uint64_t> ssm_generation{0};
+  std::shared_ptr<KeySource> key_source;
+  std::atomic<uint64_t> key_generation{0};  // key_source's generation that key_list[0] is of
   std::shared_ptr<Store> store;
   std::unique_ptr<core::MemoryTier> memory;
   Counters counters;
-  bool created_key_file = false;
-  std::string key_file_path;
   // Last member: destroyed first, so a running refresh never outlives what it uses.
   core::BackgroundRefresher refresher;
 
@@ -71,25 +67,23 @@ struct Cache::Impl {
   Clock::time_point now() const { return config.clock ? config.clock() : Clock::now(); }
 
   std::shared_ptr<const crypto::Keyring> keyring() {
-    if (ssm_key && ssm_key->generation() != ssm_generation.load(std::memory_order_acquire)) {
-      rotate_to_ssm_key();
-    }
+    if (key_source->generation() != key_generation.load(std::memory_order_acquire)) rotate_key();
     std::lock_guard lock(keyring_mu);
     return keyring_;
   }
 
-  // The parameter holds a new key: it seals from now on; the ones before it still open what
-  // they sealed (at most kKeptKeys in all, the oldest dropped).
-  void rotate_to_ssm_key() {
+  // The source has a new key (say, the SSM parameter was rotated): it seals from now on; the
+  // ones before it still open what they sealed (at most kKeptKeys in all, the oldest dropped).
+  void rotate_key() {
     static constexpr size_t kKeptKeys = 4;
     std::lock_guard lock(keyring_mu);
-    const uint64_t generation = ssm_key->generation();
-    if (generation == ssm_generation.load()) return;
-    key_list.insert(key_list.begin(), ssm_key->current());
+    const uint64_t generation = key_source->generation();
+    if (generation == key_generation.load()) return;
+    key_list.insert(key_list.begin(), key_source->current());
     if (key_list.size() > kKeptKeys) key_list.erase(key_list.begin() + kKeptKeys, key_list.end());
     keyring_ = std::make_shared<const crypto::Keyring>(key_list, config.instance_id);
-    ssm_generation.store(generation, std::memory_order_release);
-    logger.log(LogLevel::kInfo, "data key rotated (parameter " + ssm_key->parameter() + ")");
+    key_generation.store(generation, std::memory_order_release);
+    logger.log(LogLevel::kInfo, "data key rotated (" + key_source->describe() + ")");
   }
 
   int64_t purge_at(int64_t expires) const { return core::purge_time(expires, config.purge_window); }
@@ -527,57 +521,26 @@ struct GetFlow {
   }
 };
 
-Result<std::unique_ptr<Cache>> Cache::open(Config config) {
-  if (Status s = config.validate(); !s) return s;
+Result<std::unique_ptr<Cache>> Cache::open(Config config, CacheParts parts) {
+  if (Status s = config.validate_cache_settings(); !s) return s;
+  if (!parts.key_source) return Status::invalid_argument("CacheParts::key_source must be set");
   auto impl = std::make_unique<Impl>(std::move(config));
-  Config& cfg = impl->config;
-
-  auto store = store::open_configured_store(cfg);
-  if (!store) return store.status();
-  impl->store = std::move(store).value();
-
-  std::vector<DataKey> keys = cfg.keys;
-  if (!cfg.data_key_param.empty()) {
-    // The key in SSM Parameter Store (production); re-read in the background.
-    auto provider = aws::open_ssm_data_key(
-        cfg.data_key_param,
-        std::chrono::duration_cast<std::chrono::milliseconds>(cfg.data_key_refresh_interval),
-        cfg.aws);
-    if (!provider) return provider.status();
-    impl->ssm_key = std::move(provider).value();
-    impl->ssm_generation = impl->ssm_key->generation();
-    keys.insert(keys.begin(), impl->ssm_key->current());
-  }
-  if (!cfg.key_file.empty()) {
-    auto key = DataKey::from_file(cfg.key_file);
-    if (!key) return key.status();
-    keys.insert(keys.begin(), std::move(key).value());
-    impl->key_file_path = cfg.key_file;
-  }
-  if (keys.empty()) {
-    if (cfg.store == Config::StoreKind::kMemoryOnly) {
-      // Nothing outlives the process, so a key that dies with it is enough.
-      keys.push_back(DataKey::generate());
-    } else if (cfg.store == Config::StoreKind::kLocal) {
-      impl->key_file_path = cfg.resolved_store_dir() + "/data.key";
-      auto loaded = core::load_or_create_key_file(impl->key_file_path, cfg.create_key_file);
-      if (!loaded) return loaded.status();
-      impl->created_key_file = loaded->created;
-      if (loaded->created) {
-        impl->logger.log(LogLevel::kInfo, "created a new data key in " + impl->key_file_path);
-      }
-      keys.push_back(std::move(loaded->key));
-    } else {
-      return Status::invalid_argument(
-          "no data key configured (config.keys, config.key_file, config.data_key_param, "
-          "CACHE_DATA_SECURE_DATA_KEY or CACHE_DATA_SECURE_DATA_KEY_PARAM)");
-    }
-  }
-  keys.insert(keys.end(), cfg.previous_keys.begin(), cfg.previous_keys.end());
-  impl->keyring_ = std::make_shared<const crypto::Keyring>(keys, cfg.instance_id);
+  impl->store = std::move(parts.store);
+  impl->key_source = std::move(parts.key_source);
+  // The generation first: a rotation in between costs one more (harmless) rotation, never a
+  // missed one.
+  impl->key_generation = impl->key_source->generation();
+  std::vector<DataKey> keys{impl->key_source->current()};
+  keys.insert(keys.end(), parts.older_keys.begin(), parts.older_keys.end());
+  impl->keyring_ = std::make_shared<const crypto::Keyring>(keys, impl->config.instance_id);
   impl->key_list = std::move(keys);
-  if (cfg.memory_max_bytes > 0)
-    impl->memory = std::make_unique<core::MemoryTier>(cfg.memory_max_bytes);
+  if (impl->config.memory_max_bytes > 0) {
+    impl->memory = std::make_unique<core::MemoryTier>(impl->config.memory_max_bytes);
+  }
+  if (auto* file = dynamic_cast<const core::KeyFileSource*>(impl->key_source.get());
+      file != nullptr && file->created()) {
+    impl->logger.log(LogLevel::kInfo, "created a new data key in " + file->path());
+  }
   return std::unique_ptr<Cache>(new Cache(std::move(impl)));
 }
 
@@ -640,10 +603,13 @@ Store* Cache::store() const {
   return impl_->store.get();
 }
 bool Cache::created_key_file() const {
-  return impl_->created_key_file;
+  auto* file = dynamic_cast<const core::KeyFileSource*>(impl_->key_source.get());
+  return file != nullptr && file->created();
 }
 const std::string& Cache::key_file_path() const {
-  return impl_->key_file_path;
+  static const std::string kNone;
+  auto* file = dynamic_cast<const core::KeyFileSource*>(impl_->key_source.get());
+  return file != nullptr ? file->path() : kNone;
 }
 
 }  // namespace cachedata

@@ -142,19 +142,28 @@ Status Config::validate() const {
   if (store == StoreKind::kCustom && !custom_store) {
     return Status::invalid_argument("config.custom_store must be set when store is kCustom");
   }
-  if (instance_id.empty()) return Status::invalid_argument("config.instance_id must not be empty");
   if (store == StoreKind::kAws && dynamodb_table.empty()) {
     return Status::invalid_argument(
         "config.dynamodb_table must be set for the shared store (CACHE_DATA_DYNAMO_DB_TABLE)");
-  }
-  if (purge_window.count() < 0) {
-    return Status::invalid_argument("config.purge_window must not be negative, got " +
-                                    std::to_string(purge_window.count()));
   }
   if (store == StoreKind::kLocal && local_max_bytes != 0 && local_max_bytes < (1u << 20)) {
     return Status::invalid_argument(
         "config.local_max_bytes must be 0 (unbounded) or at least 1 MiB, got " +
         std::to_string(local_max_bytes));
+  }
+  if (!key_file.empty() && !data_key_param.empty()) {
+    return Status::invalid_argument(
+        "config.key_file and config.data_key_param both name the current key; set one "
+        "(CACHE_DATA_SECURE_DATA_KEY_FILE or CACHE_DATA_SECURE_DATA_KEY_PARAM)");
+  }
+  return validate_cache_settings();
+}
+
+Status Config::validate_cache_settings() const {
+  if (instance_id.empty()) return Status::invalid_argument("config.instance_id must not be empty");
+  if (purge_window.count() < 0) {
+    return Status::invalid_argument("config.purge_window must not be negative, got " +
+                                    std::to_string(purge_window.count()));
   }
   try {
     date::locate_zone(default_time_zone);
