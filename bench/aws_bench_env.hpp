@@ -22,6 +22,7 @@
 #include "aws/dynamodb_client.hpp"
 #include "aws/s3_client.hpp"
 #include "cachedata/cache.hpp"
+#include "open/open_cache.hpp"
 
 namespace cachedata::bench {
 
@@ -114,6 +115,7 @@ struct AwsBenchEnv {
   std::string bucket;
   DataKey key = DataKey::generate();
   std::unique_ptr<Cache> cache;  // store kAws, memory tier off
+  std::shared_ptr<Store> store;  // the one the cache was opened on
 
   Config config() const {
     Config c;
@@ -185,7 +187,10 @@ struct AwsBenchEnv {
     if (auto t = ddb.create_table(spec); !t) return t.status().to_string();
     if (Status s = ddb.wait_until_active(table, std::chrono::seconds(20)); !s) return s.to_string();
     if (auto b = s3.create_bucket(bucket); !b) return b.status().to_string();
-    auto opened = Cache::open(config());
+    auto parts = wiring::open_cache_parts(config());
+    if (!parts) return parts.status().to_string();
+    store = parts->store;
+    auto opened = Cache::open(config(), std::move(parts).value());
     if (!opened) return opened.status().to_string();
     cache = std::move(opened).value();
     return {};
@@ -196,7 +201,10 @@ struct AwsBenchEnv {
     table = name;
     bucket = name;
     key = k;
-    auto opened = Cache::open(config());
+    auto parts = wiring::open_cache_parts(config());
+    if (!parts) return parts.status().to_string();
+    store = parts->store;
+    auto opened = Cache::open(config(), std::move(parts).value());
     if (!opened) return opened.status().to_string();
     cache = std::move(opened).value();
     return {};

@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
   BareAwsRequest ddb(::getenv("CACHEDATA_TEST_DYNAMODB_ENDPOINT"), "dynamodb");
   BareAwsRequest s3(::getenv("CACHEDATA_TEST_S3_ENDPOINT"), "s3");
   const std::string id = env.id_of(Payload::kSmallJson);
-  Store& store = *env.cache->store();
+  Store& store = *env.store;
 
   int bad = 0;
   measured_bare_get_item(ddb, env, id, kWarmup);

@@ -167,7 +167,7 @@ void BM_AwsStoreGet(benchmark::State& state, Payload p) {
   AwsBenchEnv* env = env_or_skip(state);
   if (env == nullptr) return;
   const std::string id = env->id_of(p);
-  Store& store = *env->cache->store();
+  Store& store = *env->store;
   for (auto _ : state) {
     auto got = store.get(id);
     if (!got || !got->has_value()) state.SkipWithError("not in the store");
@@ -183,7 +183,7 @@ void BM_AwsStoreGetOpen(benchmark::State& state, Payload p) {
   AwsBenchEnv* env = env_or_skip(state);
   if (env == nullptr) return;
   const std::string id = env->id_of(p);
-  Store& store = *env->cache->store();
+  Store& store = *env->store;
   const crypto::Keyring keys({env->key}, "default");
   for (auto _ : state) {
     auto got = store.get(id);
@@ -206,7 +206,7 @@ void BM_AwsStoreGetStreamingOpen(benchmark::State& state, Payload p) {
   AwsBenchEnv* env = env_or_skip(state);
   if (env == nullptr) return;
   const std::string id = env->id_of(p);
-  Store& store = *env->cache->store();
+  Store& store = *env->store;
   const crypto::Keyring keys({env->key}, "default");
   for (auto _ : state) {
     core::EntryStreamOpener opener(id, keys);

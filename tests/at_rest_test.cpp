@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "cachedata/cache.hpp"
+#include "open/open_cache.hpp"
 #include "support/test_support.hpp"
 
 namespace cachedata {
@@ -17,9 +18,10 @@ void cache_marked_answers(const std::string& dir, bool encrypt, std::string* key
   config.store_dir = dir;
   config.log_level = LogLevel::kOff;
   config.local_inline_max_bytes = 4096;  // the large answer below goes to a blob file
-  auto cache = Cache::open(config).value();
-  *key_path = cache->key_file_path();
-  EXPECT_TRUE(cache->created_key_file());
+  auto parts = wiring::open_cache_parts(config).value();
+  *key_path = wiring::key_file_of(parts);
+  EXPECT_TRUE(wiring::created_key_file(parts));
+  auto cache = Cache::open(config, std::move(parts)).value();
   Profile profile;
   profile.encrypt = encrypt;
   testing::CountingFetcher origin;
@@ -90,12 +92,14 @@ TEST(AtRestTest, TheSameKeyFileIsReusedAcrossOpens) {
   Fetcher fetcher = answer_x(origin);
   Request r = Request::get("https://api.example.com/x");
   {
-    auto cache = Cache::open(config).value();
-    EXPECT_TRUE(cache->created_key_file());
+    auto parts = wiring::open_cache_parts(config).value();
+    EXPECT_TRUE(wiring::created_key_file(parts));
+    auto cache = Cache::open(config, std::move(parts)).value();
     cache->get(Profile{}, r, fetcher);
   }
-  auto cache = Cache::open(config).value();
-  EXPECT_FALSE(cache->created_key_file());
+  auto parts = wiring::open_cache_parts(config).value();
+  EXPECT_FALSE(wiring::created_key_file(parts));
+  auto cache = Cache::open(config, std::move(parts)).value();
   EXPECT_EQ(cache->get(Profile{}, r, fetcher).source(), DataSource::kCache);
 }
 
@@ -108,8 +112,9 @@ TEST(AtRestTest, PreviousKeysDoNotDisplaceTheKeyFile) {
   Request r = Request::get("https://api.example.com/x");
   Cache::open(config).value()->get(Profile{}, r, fetcher);
   config.previous_keys = {DataKey::generate()};
-  auto cache = Cache::open(config).value();
-  EXPECT_EQ(cache->key_file_path(), dir.path() + "/data.key");
+  auto parts = wiring::open_cache_parts(config).value();
+  EXPECT_EQ(wiring::key_file_of(parts), dir.path() + "/data.key");
+  auto cache = Cache::open(config, std::move(parts)).value();
   EXPECT_EQ(cache->get(Profile{}, r, fetcher).source(), DataSource::kCache);
   EXPECT_EQ(origin.calls, 1);
 }

@@ -12,6 +12,7 @@
 #include "base/http_date.hpp"
 #include "cachedata/cache.hpp"
 #include "core/cache_control.hpp"
+#include "open/open_cache.hpp"
 #include "support/get_flow_fixture.hpp"
 
 namespace cachedata {
@@ -360,9 +361,9 @@ TEST_P(GetFlowTest, IntervalProfileExpiresOnTheBoundary) {
 TEST(MemoryOnlyModeTest, NeedsNoStoreAndNoKey) {
   Config config;
   config.store = Config::StoreKind::kMemoryOnly;
+  EXPECT_EQ(wiring::open_cache_parts(config).value().store, nullptr);
   auto cache = Cache::open(config);
   ASSERT_TRUE(cache) << cache.status().to_string();
-  EXPECT_EQ((*cache)->store(), nullptr);
   testing::CountingFetcher origin;
   origin.respond = [](const Request&, const Validators&) { return ok_response("m"); };
   Request r = Request::get("https://api.example.com/m");

@@ -15,6 +15,7 @@
 #include "cachedata/http_fetcher.hpp"
 #include "core/cache_control.hpp"
 #include "core/url.hpp"
+#include "open/open_cache.hpp"
 #include "support/origin_process.hpp"
 #include "support/test_support.hpp"
 
@@ -43,7 +44,9 @@ class HttpCachingTest : public ::testing::Test {
     config.store_dir = dir.path() + "/store";
     config.clock = clock.fn();
     config.log_level = LogLevel::kOff;
-    cache = Cache::open(config).value();
+    auto parts = wiring::open_cache_parts(config).value();
+    store = parts.store;
+    cache = Cache::open(config, std::move(parts)).value();
   }
 
   GetResult get(const std::string& path, std::vector<std::pair<std::string, std::string>> h = {}) {
@@ -60,7 +63,7 @@ class HttpCachingTest : public ::testing::Test {
   // The stored record of a request (head and body parts as the store holds them).
   std::optional<StoredRecord> stored(const std::string& path) {
     auto id = cache->id_of(profile, Request::get(origin.url(path)));
-    return cache->store()->get(*id).value();
+    return store->get(*id).value();
   }
 
   int64_t now() const { return clock.seconds(); }
@@ -69,6 +72,7 @@ class HttpCachingTest : public ::testing::Test {
   testing::TempDir dir;
   testing::ManualClock clock;
   Profile profile;
+  std::shared_ptr<Store> store;  // the one the cache was opened on
   std::unique_ptr<Cache> cache;
   // Retries are the fetcher's business (tests/http_fetcher_test.cpp): off here, so the hit
   // counts below are the cache's calls.

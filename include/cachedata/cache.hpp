@@ -118,11 +118,6 @@ class Cache {
   Status purge(const Profile& profile, const Request& request);
 
   CacheStats stats() const;
-  // The store behind the memory tier (nullptr in memory-only mode).
-  Store* store() const;
-  // True when open() created a new key file (the CLI says so once).
-  bool created_key_file() const;
-  const std::string& key_file_path() const;
 
   struct Impl;
 

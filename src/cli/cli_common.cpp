@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "open/open_cache.hpp"
 #include "store/open_store.hpp"
 
 namespace cachedata::cli {
@@ -102,13 +103,14 @@ Result<Config> make_config(const StoreOptions& options) {
 Result<std::unique_ptr<Cache>> open_cache(const StoreOptions& options) {
   auto config = make_config(options);
   if (!config) return config.status();
-  auto cache = Cache::open(std::move(config).value());
-  if (cache && (*cache)->created_key_file()) {
+  auto parts = wiring::open_cache_parts(*config);
+  if (!parts) return parts.status();
+  if (wiring::created_key_file(*parts)) {
     std::fprintf(stderr,
                  "cachedata: created a new data key in %s (0600); entries are encrypted with it\n",
-                 (*cache)->key_file_path().c_str());
+                 wiring::key_file_of(*parts).c_str());
   }
-  return cache;
+  return Cache::open(std::move(config).value(), std::move(parts).value());
 }
 
 Result<std::shared_ptr<Store>> open_store_only(const StoreOptions& options) {

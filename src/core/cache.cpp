@@ -599,17 +599,4 @@ CacheStats Cache::stats() const {
                     v(k.background_refreshes)};
 }
 
-Store* Cache::store() const {
-  return impl_->store.get();
-}
-bool Cache::created_key_file() const {
-  auto* file = dynamic_cast<const core::KeyFileSource*>(impl_->key_source.get());
-  return file != nullptr && file->created();
-}
-const std::string& Cache::key_file_path() const {
-  static const std::string kNone;
-  auto* file = dynamic_cast<const core::KeyFileSource*>(impl_->key_source.get());
-  return file != nullptr ? file->path() : kNone;
-}
-
 }  // namespace cachedata

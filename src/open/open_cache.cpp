@@ -2,12 +2,12 @@
 // provide them (the store from store/open_store, the key from a key file, SSM Parameter Store,
 // Config::keys or the embedded store's data.key), then handed to core's
 // Cache::open(Config, CacheParts). Core itself knows none of these implementations.
+#include "open/open_cache.hpp"
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "aws/ssm_data_key.hpp"
-#include "cachedata/cache.hpp"
 #include "core/key_file.hpp"
 #include "store/open_store.hpp"
 
@@ -56,7 +56,9 @@ Result<std::shared_ptr<KeySource>> open_key_source(const Config& config,
 
 }  // namespace
 
-Result<std::unique_ptr<Cache>> Cache::open(Config config) {
+namespace wiring {
+
+Result<CacheParts> open_cache_parts(const Config& config) {
   if (Status s = config.validate(); !s) return s;
   CacheParts parts;
   auto store = store::open_configured_store(config);
@@ -68,7 +70,26 @@ Result<std::unique_ptr<Cache>> Cache::open(Config config) {
   parts.key_source = std::move(source).value();
   parts.older_keys.insert(parts.older_keys.end(), config.previous_keys.begin(),
                           config.previous_keys.end());
-  return open(std::move(config), std::move(parts));
+  return parts;
+}
+
+const std::string& key_file_of(const CacheParts& parts) {
+  static const std::string kNone;
+  auto* file = dynamic_cast<const core::KeyFileSource*>(parts.key_source.get());
+  return file != nullptr ? file->path() : kNone;
+}
+
+bool created_key_file(const CacheParts& parts) {
+  auto* file = dynamic_cast<const core::KeyFileSource*>(parts.key_source.get());
+  return file != nullptr && file->created();
+}
+
+}  // namespace wiring
+
+Result<std::unique_ptr<Cache>> Cache::open(Config config) {
+  auto parts = wiring::open_cache_parts(config);
+  if (!parts) return parts.status();
+  return open(std::move(config), std::move(parts).value());
 }
 
 }  // namespace cachedata
