@@ -171,7 +171,7 @@ Config settings_only() {
 
 TEST_F(CacheOpenKeysTest, ACacheOnPartsUsesTheirStoreAndFollowsTheirKeySource) {
   auto keys = std::make_shared<RotatingKeySource>();
-  auto opened = Cache::open(settings_only(), CacheParts{store, keys, {}});
+  auto opened = Cache::open(settings_only(), CacheParts{.store = store, .key_source = keys});
   ASSERT_TRUE(opened) << opened.status().to_string();
   Cache& cache = **opened;
   ASSERT_EQ(get(cache).source(), DataSource::kOriginal);
@@ -190,15 +190,17 @@ TEST_F(CacheOpenKeysTest, OlderKeysOfThePartsStillOpenWhatTheySealed) {
   const DataKey old_key = DataKey::generate();
   auto before = open({old_key});
   ASSERT_EQ(get(*before).source(), DataSource::kOriginal);
-  auto after = Cache::open(settings_only(),
-                           CacheParts{store, fixed_key_source(DataKey::generate()), {old_key}});
+  auto after =
+      Cache::open(settings_only(), CacheParts{.store = store,
+                                              .key_source = fixed_key_source(DataKey::generate()),
+                                              .older_keys = {old_key}});
   ASSERT_TRUE(after) << after.status().to_string();
   EXPECT_EQ(get(**after).source(), DataSource::kCache);
   EXPECT_EQ(origin.calls, 1);
 }
 
 TEST_F(CacheOpenKeysTest, PartsWithoutAKeySourceAreRefused) {
-  auto opened = Cache::open(settings_only(), CacheParts{store, nullptr, {}});
+  auto opened = Cache::open(settings_only(), CacheParts{.store = store});
   EXPECT_EQ(opened.status().code(), Status::Code::kInvalidArgument);
   EXPECT_NE(opened.status().message().find("key_source"), std::string::npos);
 }
@@ -206,10 +208,78 @@ TEST_F(CacheOpenKeysTest, PartsWithoutAKeySourceAreRefused) {
 TEST_F(CacheOpenKeysTest, PartsWithoutAStoreAreTheMemoryTierAlone) {
   Config config = settings_only();
   config.memory_max_bytes = 1 << 20;
-  auto opened = Cache::open(config, CacheParts{nullptr, fixed_key_source(DataKey::generate()), {}});
+  auto opened =
+      Cache::open(config, CacheParts{.key_source = fixed_key_source(DataKey::generate())});
   ASSERT_TRUE(opened) << opened.status().to_string();
   EXPECT_EQ(get(**opened).source(), DataSource::kOriginal);
   EXPECT_EQ(get(**opened).source(), DataSource::kCacheMemory);
+}
+
+TEST_F(CacheOpenKeysTest, ThePartsClockDecidesFreshnessOverTheConfigs) {
+  auto now =
+      std::make_shared<std::chrono::system_clock::time_point>(std::chrono::system_clock::now());
+  Config config = settings_only();
+  config.clock = [] { return std::chrono::system_clock::time_point{}; };  // 1970: never read
+  CacheParts parts{.store = store, .key_source = fixed_key_source(DataKey::generate())};
+  parts.clock = [now] { return *now; };
+  auto opened = Cache::open(config, std::move(parts));
+  ASSERT_TRUE(opened) << opened.status().to_string();
+  Profile profile;
+  profile.ttl = std::chrono::seconds(60);
+  ASSERT_EQ((*opened)->get(profile, request, origin.fetcher()).source(), DataSource::kOriginal);
+  *now += std::chrono::seconds(59);
+  EXPECT_EQ((*opened)->get(profile, request, origin.fetcher()).source(), DataSource::kCache);
+  *now += std::chrono::seconds(2);
+  EXPECT_EQ((*opened)->get(profile, request, origin.fetcher()).source(),
+            DataSource::kOriginalCacheExpired);
+  EXPECT_EQ(origin.calls, 2);
+}
+
+TEST_F(CacheOpenKeysTest, ThePartsLogSinkGetsTheLinesAndTheConfigsDoesNot) {
+  std::vector<std::string> parts_lines, config_lines;
+  Config config = settings_only();
+  config.log_level = LogLevel::kWarn;
+  config.log_sink = [&](LogLevel, std::string_view m) { config_lines.emplace_back(m); };
+  CacheParts parts{.store = store, .key_source = fixed_key_source(DataKey::generate())};
+  parts.log_sink = [&](LogLevel, std::string_view m) { parts_lines.emplace_back(m); };
+  auto opened = Cache::open(config, std::move(parts));
+  ASSERT_TRUE(opened) << opened.status().to_string();
+  Request bad =
+      Request::get("ftp://api.example.com/");  // refused before any lookup, with a warning
+  EXPECT_EQ((*opened)->get(Profile{}, bad, origin.fetcher()).source(), DataSource::kErrorOriginal);
+  EXPECT_EQ(parts_lines.size(), 1u);
+  EXPECT_TRUE(config_lines.empty());
+}
+
+TEST_F(CacheOpenKeysTest, TheObserverSeesEveryFinishedGetWithItsSource) {
+  std::vector<DataSource> seen;
+  CacheParts parts{.store = store, .key_source = fixed_key_source(DataKey::generate())};
+  parts.observer = [&](const Request& r, const GetResult& result) {
+    EXPECT_EQ(r.uri, request.uri);
+    seen.push_back(result.source());
+  };
+  auto opened = Cache::open(settings_only(), std::move(parts));
+  ASSERT_TRUE(opened) << opened.status().to_string();
+  get(**opened);
+  get(**opened);
+  EXPECT_EQ(seen, (std::vector<DataSource>{DataSource::kOriginal, DataSource::kCache}));
+}
+
+TEST_F(CacheOpenKeysTest, AGetResultBuiltFromPartsReportsThem) {
+  GetResult::Parts parts;
+  parts.source = DataSource::kCache;
+  parts.status_code = 203;
+  parts.body = std::make_shared<const std::string>("b");
+  parts.stale = true;
+  parts.error = "e";
+  GetResult result(std::move(parts));
+  EXPECT_TRUE(result.ok());
+  EXPECT_EQ(result.status_code(), 203);
+  EXPECT_EQ(result.body(), "b");
+  EXPECT_TRUE(result.stale());
+  EXPECT_EQ(result.error(), "e");
+  EXPECT_EQ(GetResult().body(), "");
+  EXPECT_FALSE(GetResult().ok());
 }
 
 // Both name the current key; which one was meant cannot be guessed.

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,8 +26,35 @@
 
 namespace cachedata {
 
+namespace detail {
+struct CacheState;  // defined in src/core/cache.cpp
+}
+
 class GetResult {
  public:
+  // What a result is made of. Cache::get fills it; public so that an application's own tests can
+  // build the results a fake cache returns.
+  struct Parts {
+    DataSource source = DataSource::kErrorOriginal;
+    int status_code = 0;
+    Headers headers;
+    std::shared_ptr<const std::string> body;
+    std::chrono::system_clock::time_point expires{};
+    std::chrono::microseconds elapsed{0};
+    std::string error;
+    bool stale = false;
+  };
+  GetResult() = default;
+  explicit GetResult(Parts parts)
+      : source_(parts.source),
+        status_code_(parts.status_code),
+        headers_(std::move(parts.headers)),
+        body_(std::move(parts.body)),
+        expires_(parts.expires),
+        elapsed_(parts.elapsed),
+        error_(std::move(parts.error)),
+        stale_(parts.stale) {}
+
   DataSource source() const { return source_; }
   std::string_view source_name() const { return to_string(source_); }
   // An answer is available (every source but error:original).
@@ -49,8 +77,6 @@ class GetResult {
   const std::string& error() const { return error_; }
 
  private:
-  friend class Cache;
-  friend struct GetFlow;
   DataSource source_ = DataSource::kErrorOriginal;
   int status_code_ = 0;
   Headers headers_;
@@ -80,15 +106,27 @@ struct CacheStats {
   uint64_t background_refreshes = 0;    // refreshes run off the caller's thread
 };
 
+// Called once for every finished get() with its result (source, status, elapsed, stale): where an
+// application feeds its own metrics (stats() gives the totals). Called on the caller's thread, and
+// on the refresher's for background refreshes, so it must be thread-safe and quick.
+using GetObserver = std::function<void(const Request&, const GetResult&)>;
+
 // What a Cache is made of besides its settings. Cache::open(Config) builds them from the Config:
-// the store it names, and the key from a key file, SSM, Config::keys or the embedded store's
-// data.key. A program with a store or keys of its own builds them itself and calls
-// Cache::open(Config, CacheParts); the Config then only gives the settings (memory tier, clock,
-// logging, instance id, purge window, time zone), and its store and key fields are not read.
+// the store it names, the key from a key file, SSM, Config::keys or the embedded store's
+// data.key, and Config::clock / Config::log_sink. A program with parts of its own builds them and
+// calls Cache::open(Config, CacheParts); the Config then only gives the settings (memory tier,
+// log level, instance id, purge window, time zone) and its store and key fields are not read.
+// (Every member has an initializer so a caller can name only the parts it gives:
+// CacheParts{.store = s, .key_source = k}.)
 struct CacheParts {
-  std::shared_ptr<Store> store;           // nullptr: the memory tier alone
-  std::shared_ptr<KeySource> key_source;  // required: the key new entries are sealed with
-  std::vector<DataKey> older_keys;        // also tried when opening entries (earlier rotations)
+  std::shared_ptr<Store> store{};           // nullptr: the memory tier alone
+  std::shared_ptr<KeySource> key_source{};  // required: the key new entries are sealed with
+  std::vector<DataKey> older_keys{};        // also tried when opening entries (earlier rotations)
+  // The clock that dates entries and decides freshness. Empty: Config::clock, else the system
+  // clock. (A store has its own clock: give it the same one.)
+  std::function<std::chrono::system_clock::time_point()> clock{};
+  LogSink log_sink{};      // where log lines go. Empty: Config::log_sink, else stderr
+  GetObserver observer{};  // empty: none
 };
 
 class Cache {
@@ -119,11 +157,9 @@ class Cache {
 
   CacheStats stats() const;
 
-  struct Impl;
-
  private:
-  explicit Cache(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Cache(std::unique_ptr<detail::CacheState> state);
+  std::unique_ptr<detail::CacheState> impl_;
 };
 
 }  // namespace cachedata

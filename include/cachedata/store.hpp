@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -101,5 +102,10 @@ class Store {
   // "local:/home/u/.cache/cachedata", "memory" — for logs and the CLI.
   virtual std::string describe() const = 0;
 };
+
+// A Store in this process's memory: sealed records in a map, with the purge rule, gone when the
+// process ends. For tests of an application's own code, and for a program that links the core
+// alone (cachedata::core) and wants the store path without a disk or a network.
+std::unique_ptr<Store> make_memory_store();
 
 }  // namespace cachedata

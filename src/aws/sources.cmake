@@ -1,5 +1,5 @@
 # AWS request signing and the DynamoDB / S3 / SSM wire clients.
-target_sources(cachedata PRIVATE
+target_sources(cachedata_aws PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/sigv4.cpp
   ${CMAKE_CURRENT_LIST_DIR}/signing_key_cache.cpp
   ${CMAKE_CURRENT_LIST_DIR}/aws_config_file.cpp

@@ -46,7 +46,7 @@ struct Counters {
       background_refreshes{0};
 };
 
-struct Cache::Impl {
+struct detail::CacheState {
   Config config;
   core::Logger logger;
   // The keys in use: replaced as a whole when the SSM parameter's key changes (a rotation), so a
@@ -59,10 +59,11 @@ struct Cache::Impl {
   std::shared_ptr<Store> store;
   std::unique_ptr<core::MemoryTier> memory;
   Counters counters;
+  GetObserver observer;
   // Last member: destroyed first, so a running refresh never outlives what it uses.
   core::BackgroundRefresher refresher;
 
-  Impl(Config c) : config(std::move(c)), logger(config.log_level, config.log_sink) {}
+  explicit CacheState(Config c) : config(std::move(c)), logger(config.log_level, config.log_sink) {}
 
   Clock::time_point now() const { return config.clock ? config.clock() : Clock::now(); }
 
@@ -124,7 +125,7 @@ struct Found {
 
 // One get() call: the state table of docs/DESIGN.md as straight-line code.
 struct GetFlow {
-  Cache::Impl& c;
+  detail::CacheState& c;
   const Profile& profile;
   const Request& request;
   const Fetcher& fetcher;
@@ -137,25 +138,25 @@ struct GetFlow {
 
   GetResult finish(DataSource source, std::shared_ptr<const Entry> entry, int64_t expires,
                    std::string error = {}, bool stale = false) {
-    GetResult r;
-    r.source_ = source;
-    r.stale_ = stale;
+    GetResult::Parts r;
+    r.source = source;
+    r.stale = stale;
     // Built in one allocation: this runs on every hit, memory hits included.
-    r.headers_.reserve((entry ? entry->headers.size() : 0) + 1);
+    r.headers.reserve((entry ? entry->headers.size() : 0) + 1);
     if (entry) {
-      r.status_code_ = entry->status_code;
+      r.status_code = entry->status_code;
       for (const auto& [name, value] : entry->headers) {
         // An origin's own x-cprxy-data-source would contradict ours.
-        if (!iequals(name, kDataSourceHeader)) r.headers_.add(name, value);
+        if (!iequals(name, kDataSourceHeader)) r.headers.add(name, value);
       }
-      r.body_ = entry->body;  // shared, no copy
+      r.body = entry->body;  // shared, no copy
       if (error.empty() && entry->kind == EntryKind::kFailure) error = entry->error;
     }
-    r.headers_.add(std::string(kDataSourceHeader), std::string(to_string(source)));
-    r.expires_ = Clock::time_point(std::chrono::seconds(expires));
-    r.error_ = std::move(error);
-    r.elapsed_ = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
-    return r;
+    r.headers.add(std::string(kDataSourceHeader), std::string(to_string(source)));
+    r.expires = Clock::time_point(std::chrono::seconds(expires));
+    r.error = std::move(error);
+    r.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    return GetResult(std::move(r));
   }
 
   GetResult fail_early(const Status& status) {
@@ -368,10 +369,12 @@ struct GetFlow {
   // Queues one background refresh of this request (stale-while-revalidate). The task owns
   // copies of everything it uses but the Cache, which waits for it when destroyed.
   void schedule_refresh() {
-    Cache::Impl* cache = &c;
+    detail::CacheState* cache = &c;
     auto task = [cache, profile = profile, request = request, fetcher = fetcher]() {
       cache->count(cache->counters.background_refreshes);
-      GetFlow{*cache, profile, request, fetcher, /*in_background=*/true}.run();
+      GetResult refreshed =
+          GetFlow{*cache, profile, request, fetcher, /*in_background=*/true}.run();
+      if (cache->observer) cache->observer(request, refreshed);
     };
     c.refresher.submit(id, std::move(task));
   }
@@ -524,7 +527,10 @@ struct GetFlow {
 Result<std::unique_ptr<Cache>> Cache::open(Config config, CacheParts parts) {
   if (Status s = config.validate_cache_settings(); !s) return s;
   if (!parts.key_source) return Status::invalid_argument("CacheParts::key_source must be set");
-  auto impl = std::make_unique<Impl>(std::move(config));
+  if (parts.clock) config.clock = std::move(parts.clock);
+  if (parts.log_sink) config.log_sink = std::move(parts.log_sink);
+  auto impl = std::make_unique<detail::CacheState>(std::move(config));
+  impl->observer = std::move(parts.observer);
   impl->store = std::move(parts.store);
   impl->key_source = std::move(parts.key_source);
   // The generation first: a rotation in between costs one more (harmless) rotation, never a
@@ -544,17 +550,20 @@ Result<std::unique_ptr<Cache>> Cache::open(Config config, CacheParts parts) {
   return std::unique_ptr<Cache>(new Cache(std::move(impl)));
 }
 
-Cache::Cache(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Cache::Cache(std::unique_ptr<detail::CacheState> state) : impl_(std::move(state)) {}
 Cache::~Cache() = default;
 
 GetResult Cache::get(const Profile& profile, const Request& request, const Fetcher& fetcher) {
+  GetResult result;
   try {
-    return GetFlow{*impl_, profile, request, fetcher}.run();
+    result = GetFlow{*impl_, profile, request, fetcher}.run();
   } catch (const std::exception& e) {
     // Only resource exhaustion gets here (allocation, OpenSSL out of memory).
     GetFlow flow{*impl_, profile, request, fetcher};
-    return flow.fail_early(Status::unavailable(std::string("internal failure: ") + e.what()));
+    result = flow.fail_early(Status::unavailable(std::string("internal failure: ") + e.what()));
   }
+  if (impl_->observer) impl_->observer(request, result);
+  return result;
 }
 
 Result<std::string> Cache::id_of(const Profile& profile, const Request& request) const {

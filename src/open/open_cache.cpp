@@ -70,6 +70,8 @@ Result<CacheParts> open_cache_parts(const Config& config) {
   parts.key_source = std::move(source).value();
   parts.older_keys.insert(parts.older_keys.end(), config.previous_keys.begin(),
                           config.previous_keys.end());
+  parts.clock = config.clock;
+  parts.log_sink = config.log_sink;
   return parts;
 }
 

@@ -118,3 +118,11 @@ std::unique_ptr<Store> make_memory_store(std::function<int64_t()> now_seconds) {
 }
 
 }  // namespace cachedata::store
+
+namespace cachedata {
+
+std::unique_ptr<Store> make_memory_store() {
+  return store::make_memory_store();
+}
+
+}  // namespace cachedata
