@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "aws/aws_http.hpp"
 #include "cachedata/cache.hpp"
 #include "cachedata/http_fetcher.hpp"
 #include "http/redirect.hpp"
@@ -731,6 +732,46 @@ TEST_F(HttpFetcherTest, ManyThreadsAtOnce) {
 // requests (only what a request sets is set back: http/easy_handle.hpp). So nothing of one
 // request may reach the next: not its method, body, custom method, headers, validators,
 // decoding, User-Agent or deadline. All on this one thread, so on one handle.
+// The fetcher and the AWS clients share one transport (http/easy_handle.hpp) but not a handle:
+// what one kind of caller sets (a User-Agent, decoding, a form body) never reaches the other's
+// requests on the same thread.
+TEST_F(HttpFetcherTest, TheAwsExchangeOnTheSameThreadGetsNoneOfTheFetchersOptions) {
+  Request post = request("/echo", "POST", "a=1");
+  post.headers.add("X-Custom", "fetcher");
+  EXPECT_EQ(echoed(fetch(post))["method"], "POST");
+
+  aws::HttpExchange get;
+  get.url = origin_.url("/echo");
+  get.no_proxy = true;
+  aws::HttpReply got = aws::http_exchange(get);
+  ASSERT_EQ(got.code, CURLE_OK) << got.error;
+  auto j = nlohmann::json::parse(got.body);
+  EXPECT_EQ(j["method"], "GET");
+  for (const char* name : {"user-agent", "accept-encoding", "x-custom", "content-type", "expect"}) {
+    EXPECT_FALSE(j["headers"].contains(name)) << name;
+  }
+
+  // A PUT without a type is sent without one (not libcurl's form type), as S3 must store it.
+  aws::HttpExchange put;
+  put.method = "PUT";
+  put.url = origin_.url("/echo");
+  put.body = "object";
+  put.no_proxy = true;
+  got = aws::http_exchange(put);
+  ASSERT_EQ(got.code, CURLE_OK) << got.error;
+  j = nlohmann::json::parse(got.body);
+  EXPECT_EQ(j["method"], "PUT");
+  EXPECT_EQ(j["body"], "object");
+  EXPECT_FALSE(j["headers"].contains("content-type"));
+
+  // And the fetcher's next request still has its own defaults.
+  auto after = echoed(fetch("/echo"));
+  EXPECT_EQ(after["method"], "GET");
+  EXPECT_TRUE(after["headers"].contains("accept-encoding"));
+  EXPECT_EQ(std::string(after["headers"]["user-agent"]).rfind("cachedata/", 0), 0u);
+  EXPECT_FALSE(after["headers"].contains("x-custom"));
+}
+
 TEST_F(HttpFetcherTest, NothingLeaksIntoTheNextRequest) {
   auto plain_get = [&](const std::string& after) {
     auto j = echoed(fetch("/echo"));

@@ -1,8 +1,10 @@
 // One HTTP exchange over libcurl for the AWS layer: the signed service calls (aws_transport)
 // and the unsigned credential and key look-ups (IMDS, container endpoint, Lambda extension).
 //
-// Each thread keeps its own easy handle, so connections stay open between calls on that thread
-// and no handle is ever shared; http_exchange is safe to call from any number of threads.
+// It runs on the transport the HTTP fetcher uses too (http/easy_handle.hpp: one easy handle per
+// thread with the invariant options set once, and http/response_header.hpp's parser), with a
+// handle of its own per thread, so the AWS endpoints' connections stay open between calls on that
+// thread and no handle is ever shared; http_exchange is safe to call from any number of threads.
 // No retries here: that is the caller's policy. The request body is sent from the caller's
 // buffer (never copied); the response body is received into one string reserved to the
 // announced Content-Length, and hashed as it arrives when asked (hash_body) — or, for a caller

@@ -28,6 +28,7 @@
 #include "http/easy_handle.hpp"
 #include "http/pagination.hpp"
 #include "http/redirect.hpp"
+#include "http/response_header.hpp"
 #include "http/retry_policy.hpp"
 
 namespace cachedata {
@@ -147,35 +148,25 @@ bool is_hop_by_hop(std::string_view name) {
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t n = size * count;
-  std::string_view line(data, n);
-  if (line.starts_with("HTTP/")) {
-    // A new response (the first, or the final one after a 1xx).
-    if (!t->response.headers.empty()) t->response.headers = Headers();
-    t->response.headers.reserve(12);  // one allocation for a typical answer's fields
-    t->has_location = t->has_content_encoding = t->has_content_length = false;
-    t->first_content_length.reset();
-    t->status = 0;
-    size_t space = line.find(' ');
-    if (space != std::string_view::npos) {
-      for (size_t i = space + 1; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i) {
-        t->status = t->status * 10 + (line[i] - '0');
-      }
-    }
-    return n;
+  const http::HeaderLine line = http::parse_header_line(std::string_view(data, n));
+  switch (line.kind) {
+    case http::HeaderLine::Kind::kStatus:
+      // A new response (the first, or the final one after a 1xx).
+      if (!t->response.headers.empty()) t->response.headers = Headers();
+      t->response.headers.reserve(12);  // one allocation for a typical answer's fields
+      t->has_location = t->has_content_encoding = t->has_content_length = false;
+      t->first_content_length.reset();
+      t->status = line.status;
+      return n;
+    case http::HeaderLine::Kind::kEnd:
+      if (t->status >= 200 && !on_headers_done(*t)) return 0;
+      return n;
+    case http::HeaderLine::Kind::kOther:
+      return n;
+    case http::HeaderLine::Kind::kField:
+      break;
   }
-  if (line == "\r\n" || line == "\n") {
-    if (t->status >= 200 && !on_headers_done(*t)) return 0;
-    return n;
-  }
-  size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return n;
-  std::string_view name = line.substr(0, colon);
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ' ||
-                            value.back() == '\t')) {
-    value.remove_suffix(1);
-  }
+  const std::string_view name = line.name;
   if (is_hop_by_hop(name)) return n;
   if (is_field(name, "location")) {
     t->has_location = true;
@@ -183,9 +174,9 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     t->has_content_encoding = true;
   } else if (!t->has_content_length && is_field(name, "content-length")) {
     t->has_content_length = true;
-    t->first_content_length = parse_length(value);
+    t->first_content_length = parse_length(line.value);
   }
-  t->response.headers.add(std::string(name), std::string(value));
+  t->response.headers.add(std::string(name), std::string(line.value));
   return n;
 }
 
@@ -213,10 +204,13 @@ Attempt perform(http::EasyHandle& handle, const http::Hop& hop, const HttpFetche
   t.decoding = options.decompress;
 
   CURL* h = handle.get();
-  if (!handle.prepare(hop, options.user_agent.empty() ? default_user_agent() : options.user_agent,
-                      options.decompress,
-                      static_cast<long>(std::min(options.connect_timeout, limit).count()),
-                      static_cast<long>(limit.count()), &t)) {
+  http::WireOptions wire;
+  wire.user_agent = options.user_agent.empty() ? default_user_agent() : options.user_agent;
+  wire.decompress = options.decompress;
+  wire.connect_timeout_ms = static_cast<long>(std::min(options.connect_timeout, limit).count());
+  wire.timeout_ms = static_cast<long>(limit.count());
+  wire.callback_data = &t;
+  if (!handle.prepare(http::WireRequest{hop.method, hop.url, hop.headers, hop.body}, wire)) {
     a.code = CURLE_OUT_OF_MEMORY;
     a.error = "out of memory building the request headers";
     return a;
@@ -241,31 +235,11 @@ Attempt perform(http::EasyHandle& handle, const http::Hop& hop, const HttpFetche
     t.response.status_code = static_cast<int>(code);
     return a;
   }
-  const char* error_text = handle.error_text();
-  const std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(a.code);
-  switch (a.code) {
-    case CURLE_OPERATION_TIMEDOUT: {
-      const std::string limit_name =
-          attempt_limited
-              ? "attempt_timeout = " + std::to_string(limit.count()) + " ms"
-              : "the call's deadline, timeout = " + std::to_string(options.timeout.count()) + " ms";
-      a.error = "timed out after " + std::to_string(took) + " ms (" + limit_name +
-                "; curl: " + detail + ")";
-      break;
-    }
-    case CURLE_COULDNT_CONNECT: {
-      long os_errno = 0;
-      curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
-      a.error = std::string(os_errno == ECONNREFUSED ? "connection refused" : "could not connect") +
-                " (curl: " + detail + ")";
-      break;
-    }
-    case CURLE_COULDNT_RESOLVE_HOST:
-      a.error = "could not resolve the host (curl: " + detail + ")";
-      break;
-    default:
-      a.error = "curl: " + detail;
-  }
+  const std::string limit_name =
+      attempt_limited
+          ? "attempt_timeout = " + std::to_string(limit.count()) + " ms"
+          : "the call's deadline, timeout = " + std::to_string(options.timeout.count()) + " ms";
+  a.error = handle.describe_failure(a.code, took, limit_name);
   return a;
 }
 
@@ -411,7 +385,7 @@ Response fetch_single(const Request& request, const Validators& validators,
   if (Status s = check_request(hop); !s)
     return Response::failure(s.message() + " (" + http::url_for_messages(hop.url) + ")");
 
-  http::EasyHandle* handle = http::EasyHandle::for_this_thread(on_body, on_header);
+  http::EasyHandle* handle = http::EasyHandle::for_this_thread<on_body, on_header>();
   if (handle == nullptr) return Response::failure("libcurl could not create a handle");
 
   int attempts = 0;  // tries in this call: the first and its retries (a redirect is not one)
