@@ -309,7 +309,34 @@ TEST_P(GetFlowTest, InvalidProfileIsRejectedWithoutCallingTheSource) {
   GetResult r = get();
   EXPECT_EQ(r.source(), DataSource::kErrorOriginal);
   EXPECT_NE(r.error().find("profile.time_zone"), std::string::npos);
+  EXPECT_TRUE(r.rejected()) << "a usage error, not a source failure";
   EXPECT_EQ(origin.calls, 0);
+}
+
+// Before, the profile was checked on a miss only, so a fresh entry was served with any profile.
+TEST_P(GetFlowTest, AnInvalidProfileIsNeverServedFromAFreshEntry) {
+  answer_versions();
+  ASSERT_EQ(get().source(), DataSource::kOriginal);
+  for (bool drop_memory : {false, true}) {
+    if (drop_memory) reopen();  // the entry comes from the store, not the memory tier
+    Profile invalid = profile;
+    invalid.ttl = seconds(-1);
+    GetResult r = cache->get(invalid, request, origin.fetcher());
+    EXPECT_EQ(r.source(), DataSource::kErrorOriginal);
+    EXPECT_TRUE(r.rejected());
+    EXPECT_NE(r.error().find("profile.ttl"), std::string::npos) << r.error();
+    EXPECT_TRUE(r.body().empty());
+  }
+  EXPECT_EQ(origin.calls, 1);
+  EXPECT_EQ(get().source(), DataSource::kCache) << "the entry is still there for a valid profile";
+}
+
+TEST_P(GetFlowTest, ASourceFailureIsNotARejection) {
+  origin.respond = [](const Request&, const Validators&) { return Response::failure("down"); };
+  GetResult r = get();
+  EXPECT_EQ(r.source(), DataSource::kErrorOriginal);
+  EXPECT_FALSE(r.rejected());
+  EXPECT_EQ(origin.calls, 1);
 }
 
 TEST_P(GetFlowTest, RetainsOnlyTheListedHeadersPlusValidators) {

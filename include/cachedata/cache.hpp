@@ -43,6 +43,7 @@ class GetResult {
     std::chrono::microseconds elapsed{0};
     std::string error;
     bool stale = false;
+    bool rejected = false;
   };
   GetResult() = default;
   explicit GetResult(Parts parts)
@@ -53,7 +54,8 @@ class GetResult {
         expires_(parts.expires),
         elapsed_(parts.elapsed),
         error_(std::move(parts.error)),
-        stale_(parts.stale) {}
+        stale_(parts.stale),
+        rejected_(parts.rejected) {}
 
   DataSource source() const { return source_; }
   std::string_view source_name() const { return to_string(source_); }
@@ -73,8 +75,12 @@ class GetResult {
   std::chrono::system_clock::time_point expires() const { return expires_; }
   // Wall time spent in get().
   std::chrono::microseconds elapsed() const { return elapsed_; }
-  // Why the source failed (error:cache, error:original), or why the profile was rejected.
+  // Why the source failed (error:cache, error:original), or why the get was rejected.
   const std::string& error() const { return error_; }
+  // The profile or the request was invalid (a negative TTL, an unknown time zone, a URI that is
+  // not http(s)): the caller's error, with source error:original, found before any entry was
+  // served or the source called. A source failure is never rejected().
+  bool rejected() const { return rejected_; }
 
  private:
   DataSource source_ = DataSource::kErrorOriginal;
@@ -85,6 +91,7 @@ class GetResult {
   std::chrono::microseconds elapsed_{0};
   std::string error_;
   bool stale_ = false;
+  bool rejected_ = false;
 };
 
 // Counters since the Cache was opened.

@@ -1,8 +1,9 @@
 // Profile: how long and under which rules a kind of answer is cached.
 //
 // An application typically has one Profile per remote endpoint. A Profile is a plain value,
-// validated once by validate() (Cache::get rejects an invalid profile with an error:original
-// result that names the field); it can be shared between threads once built.
+// checked by validate(); Cache::get checks it first, before anything is looked up, and rejects
+// an invalid one (GetResult::rejected(), error:original, a message that names the field). It can
+// be shared between threads once built.
 #pragma once
 
 #include <chrono>

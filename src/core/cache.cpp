@@ -18,6 +18,7 @@
 #include "core/envelope.hpp"
 #include "core/envelope_stream.hpp"
 #include "core/expiry_policy.hpp"
+#include "core/http_policy.hpp"
 #include "core/key_file.hpp"
 #include "core/logging.hpp"
 #include "core/memory_tier.hpp"
@@ -91,30 +92,6 @@ struct detail::CacheState {
   void count(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
 };
 
-namespace {
-
-// Response headers a 304 never updates in the stored answer (RFC 9111 §3.2): they describe
-// the 304 message itself, not the stored representation.
-bool describes_the_message(std::string_view name) {
-  for (const char* own :
-       {"content-length", "content-encoding", "content-range", "transfer-encoding", "connection",
-        "keep-alive", "trailer", "upgrade", "proxy-connection", "te"}) {
-    if (iequals(name, own)) return true;
-  }
-  return false;
-}
-
-std::string join_names(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) {
-    if (!out.empty()) out += ", ";
-    out += n;
-  }
-  return out;
-}
-
-}  // namespace
-
 // The entry a get() found before deciding whether to call the source.
 struct Found {
   std::shared_ptr<const Entry> entry;
@@ -135,12 +112,14 @@ struct GetFlow {
   Clock::time_point now{};
   std::string primary_id{};  // the request's id under the profile's key headers
   std::string id{};          // where the answer lives: primary_id, or its Vary variant
+  std::optional<core::CachePolicy> policy{};  // made (and the profile validated) first in run()
 
   GetResult finish(DataSource source, std::shared_ptr<const Entry> entry, int64_t expires,
-                   std::string error = {}, bool stale = false) {
+                   std::string error = {}, bool stale = false, bool rejected = false) {
     GetResult::Parts r;
     r.source = source;
     r.stale = stale;
+    r.rejected = rejected;
     // Built in one allocation: this runs on every hit, memory hits included.
     r.headers.reserve((entry ? entry->headers.size() : 0) + 1);
     if (entry) {
@@ -159,9 +138,12 @@ struct GetFlow {
     return GetResult(std::move(r));
   }
 
+  // Before any lookup or fetch. An invalid profile or request (kInvalidArgument) is the
+  // caller's error: GetResult::rejected() tells it apart from a source failure.
   GetResult fail_early(const Status& status) {
     c.logger.log(LogLevel::kWarn, "get rejected: " + status.to_string());
-    return finish(DataSource::kErrorOriginal, nullptr, 0, status.to_string());
+    return finish(DataSource::kErrorOriginal, nullptr, 0, status.to_string(), false,
+                  status.code() == Status::Code::kInvalidArgument);
   }
 
   void log_store_error(const char* what, const Status& s) {
@@ -214,25 +196,7 @@ struct GetFlow {
 
   // The id of this request when the answer varies on `names` too (docs/DESIGN.md, "Vary").
   Result<std::string> variant_id(const std::vector<std::string>& names) const {
-    Profile varied = profile;
-    for (const auto& name : names) {
-      bool keyed = std::any_of(varied.key_headers.begin(), varied.key_headers.end(),
-                               [&](const std::string& k) { return iequals(k, name); });
-      if (!keyed) varied.key_headers.push_back(name);
-    }
-    return core::request_id(keys->current().id_mac, varied, request);
-  }
-
-  // Vary names that are not in the id already; empty when every request header is keyed.
-  std::vector<std::string> unkeyed(const std::vector<std::string>& names) const {
-    std::vector<std::string> out;
-    if (profile.key_headers.empty()) return out;
-    for (const auto& name : names) {
-      bool keyed = std::any_of(profile.key_headers.begin(), profile.key_headers.end(),
-                               [&](const std::string& k) { return iequals(k, name); });
-      if (!keyed) out.push_back(name);
-    }
-    return out;
+    return core::request_id(keys->current().id_mac, policy->variant_profile(names), request);
   }
 
   std::optional<Found> lookup() {
@@ -273,7 +237,7 @@ struct GetFlow {
   // Stores a new answer where it belongs: under the id, or, when it varies on request headers
   // that are not part of the id, under its variant id with a pointer at the id.
   void write_answer(const std::shared_ptr<Entry>& entry, int64_t expires) {
-    auto names = unkeyed(core::vary_names(entry->headers).names);
+    auto names = policy->unkeyed_vary(entry->headers);
     if (names.empty()) {
       id = primary_id;
       write(entry, expires, id);
@@ -283,12 +247,8 @@ struct GetFlow {
     if (!variant) return;
     id = std::move(variant).value();
     write(entry, expires, id);
-    auto pointer = std::make_shared<Entry>();
-    pointer->kind = EntryKind::kVary;
-    pointer->headers.add("vary", join_names(names));
-    pointer->stored_at_ms = entry->stored_at_ms;
-    pointer->expires = expires;
-    write(pointer, expires, primary_id);
+    write(core::CachePolicy::vary_pointer(names, entry->stored_at_ms, expires), expires,
+          primary_id);
   }
 
   // Extends a held entry's expiry without rewriting its parts (stale served on error).
@@ -343,29 +303,6 @@ struct GetFlow {
     return response;
   }
 
-  bool retain(std::string_view name) const {
-    if (profile.retain_headers.empty()) return true;
-    // The cache's own rules need the validators, the freshness directives and Vary.
-    return iequals(name, "etag") || iequals(name, "last-modified") ||
-           iequals(name, "content-type") || iequals(name, "cache-control") ||
-           iequals(name, "expires") || iequals(name, "vary") ||
-           std::any_of(profile.retain_headers.begin(), profile.retain_headers.end(),
-                       [&](const std::string& h) { return iequals(h, name); });
-  }
-
-  Headers retained(const Headers& origin) const {
-    if (profile.retain_headers.empty()) return origin;
-    Headers kept;
-    for (const auto& [name, value] : origin) {
-      if (retain(name)) kept.add(name, value);
-    }
-    return kept;
-  }
-
-  int64_t now_ms() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  }
-
   // Queues one background refresh of this request (stale-while-revalidate). The task owns
   // copies of everything it uses but the Cache, which waits for it when destroyed.
   void schedule_refresh() {
@@ -382,6 +319,9 @@ struct GetFlow {
   GetResult run() {
     c.count(c.counters.gets);
     now = c.now();
+    auto made = core::CachePolicy::make(profile, c.config.default_time_zone);
+    if (!made) return fail_early(made.status());
+    policy.emplace(std::move(made).value());
     auto computed = core::request_id(keys->current().id_mac, profile, request);
     if (!computed) return fail_early(computed.status());
     primary_id = std::move(computed).value();
@@ -399,13 +339,11 @@ struct GetFlow {
       return finish(found->from_memory ? DataSource::kCacheMemory : DataSource::kCache,
                     found->entry, found->expires);
     }
-    if (Status s = profile.validate(); !s) return fail_early(s);
-
     // Only a real answer can be revalidated or served stale; a remembered failure cannot.
     std::optional<Found> stale;
     if (found && found->entry->kind == EntryKind::kAnswer) stale = std::move(found);
     if (stale && !forced && !in_background &&
-        now_s < core::background_refresh_until(profile, stale->entry->headers, stale->expires)) {
+        now_s < policy->background_refresh_until(stale->entry->headers, stale->expires)) {
       // RFC 5861 §3: answer now from the stale entry, refresh it off this thread.
       c.count(c.counters.stale_while_revalidate);
       c.count(stale->from_memory ? c.counters.memory_hits : c.counters.store_hits);
@@ -425,28 +363,10 @@ struct GetFlow {
     now = c.now();
 
     if (response.is_not_modified() && stale && !validators.empty()) {
-      // RFC 9111 §4.3.4: the 304's header fields replace the stored ones of the same name. The
-      // stored Date and Age describe the first answer: measured from them, an Expires would
-      // grant its whole lifetime again, so they go unless the 304 brings its own.
-      auto refreshed = std::make_shared<Entry>(*stale->entry);  // shares the body
-      refreshed->headers.remove("date");
-      refreshed->headers.remove("age");
-      for (const auto& [name, value] : response.headers) {
-        if (!describes_the_message(name) && retain(name)) refreshed->headers.remove(name);
-      }
-      for (const auto& [name, value] : response.headers) {
-        if (!describes_the_message(name) && retain(name)) refreshed->headers.add(name, value);
-      }
-      if (auto etag = response.headers.get("etag")) refreshed->etag = std::string(*etag);
-      if (auto lm = response.headers.get("last-modified")) {
-        refreshed->last_modified = std::string(*lm);
-      }
-      refreshed->stored_at_ms = now_ms();
-      auto decision = core::decide_expiry(profile, refreshed->status_code, refreshed->headers, now,
-                                          c.config.default_time_zone);
-      int64_t expires = decision ? decision->expires : now_s;
-      refreshed->expires = expires;
-      if (decision && !decision->store) {
+      // RFC 9111 §4.3.4 (CachePolicy::revalidated): the body stays, the head is refreshed.
+      auto [refreshed, decision] = policy->revalidated(*stale->entry, response.headers, now);
+      const int64_t expires = decision.expires;
+      if (!decision.store) {
         // The 304 says no-store (or Vary: *) now: the stored copy must go.
         c.count(c.counters.not_stored);
         if (c.memory) c.memory->erase(id);
@@ -472,8 +392,7 @@ struct GetFlow {
         return finish(DataSource::kErrorCache, stale->entry, stale->expires, why);
       }
       if (stale) {
-        auto decision =
-            core::decide_stale_on_failure(profile, stale->entry->headers, stale->expires, now);
+        auto decision = policy->on_failure(stale->entry->headers, stale->expires, now);
         if (decision.serve) {
           if (decision.expires != stale->expires) extend(*stale, decision.expires);
           c.count(c.counters.stale_served);
@@ -481,35 +400,19 @@ struct GetFlow {
                         decision.expires <= core::to_unix_seconds(now));
         }
       }
-      auto failure = std::make_shared<Entry>();
-      failure->kind = EntryKind::kFailure;
-      failure->status_code = response.status_code;
-      failure->error = why;
-      failure->stored_at_ms = now_ms();
-      failure->fetch_ms = fetch_ms;
-      int64_t expires = core::negative_expiry(profile, now);
-      failure->expires = expires;  // the sealed head carries the entry's times, as every entry's
+      auto failure = policy->failure(response.status_code, why, now, fetch_ms);
       // A stale answer is kept (it may still revalidate); only a miss remembers the failure.
-      if (!stale && profile.negative_ttl.count() > 0) write(failure, expires, primary_id);
-      return finish(DataSource::kErrorOriginal, failure, expires, why);
+      if (!stale && failure.decision.store) {
+        write(failure.entry, failure.decision.expires, primary_id);
+      }
+      return finish(DataSource::kErrorOriginal, failure.entry, failure.decision.expires, why);
     }
 
-    auto decision = core::decide_expiry(profile, response.status_code, response.headers, now,
-                                        c.config.default_time_zone);
-    if (!decision) return fail_early(decision.status());
-    auto entry = std::make_shared<Entry>();
-    entry->status_code = response.status_code;
-    if (auto etag = response.headers.get("etag")) entry->etag = std::string(*etag);
-    if (auto lm = response.headers.get("last-modified")) entry->last_modified = std::string(*lm);
-    entry->headers = retained(response.headers);
-    if (!response.body.empty()) {
-      entry->body = std::make_shared<const std::string>(std::move(response.body));
-    }
-    entry->stored_at_ms = now_ms();
-    entry->expires = decision->expires;
-    entry->fetch_ms = fetch_ms;
-    if (decision->store) {
-      write_answer(entry, decision->expires);
+    auto made_entry = policy->answer(std::move(response), now, fetch_ms);
+    if (!made_entry) return fail_early(made_entry.status());
+    auto [entry, decision] = std::move(made_entry).value();
+    if (decision.store) {
+      write_answer(entry, decision.expires);
     } else {
       c.count(c.counters.not_stored);
       if (c.memory) {
@@ -520,7 +423,7 @@ struct GetFlow {
     DataSource source = forced  ? DataSource::kOriginalCacheUpdateForced
                         : found ? DataSource::kOriginalCacheExpired
                                 : DataSource::kOriginal;
-    return finish(source, entry, decision->expires);
+    return finish(source, entry, decision.expires);
   }
 };
 
