@@ -199,6 +199,45 @@ TEST_P(StoreContractTest, EraseRemovesOnlyThatRecord) {
   EXPECT_TRUE(store->erase(id_of(3)));
 }
 
+// A store never looks inside the parts: whatever bytes a record holds, even ones that would not
+// open (a corrupted or foreign record), come back byte for byte; judging them is the cache's job.
+TEST_P(StoreContractTest, PartsOfAnyBytesComeBackByteForByte) {
+  StoredRecord r = record(1, std::string("\xff\xfe\0body\0\x80", 10));
+  r.head = std::string("\0", 1);  // the shortest head there is, and a NUL
+  put(r);
+  auto got = get(1);
+  ASSERT_TRUE(got.has_value());
+  expect_same(*got, r);
+  StoredRecord garbage = record(2, std::string(4096, '\0'));
+  garbage.head = std::string(300, '\xff');
+  put(garbage);
+  got = get(2);
+  ASSERT_TRUE(got.has_value());
+  expect_same(*got, garbage);
+}
+
+// The conditional writes (touch, replace_head) act on the record as it is now, never on the one
+// a caller read before: a writer that replaced the record in between is not undone.
+TEST_P(StoreContractTest, ReplaceHeadAfterAnotherPutKeepsTheNewerBody) {
+  put(record(1, std::string(3000, 'o')));
+  StoredRecord newer = record(1, std::string(2000, 'n'));
+  newer.head = "newer head";
+  put(newer);  // another process refreshed the entry meanwhile
+  ASSERT_TRUE(store->replace_head(id_of(1), "head of a 304 to the old", now() + 9, now() + 90));
+  auto got = get(1);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->body, newer.body) << "the older body is never brought back";
+  EXPECT_EQ(got->head, "head of a 304 to the old");
+}
+
+TEST_P(StoreContractTest, TouchAndReplaceHeadAfterAnotherEraseBringNothingBack) {
+  put(record(1, std::string(3000, 'x')));
+  ASSERT_TRUE(store->erase(id_of(1)));  // another process purged it meanwhile
+  EXPECT_EQ(store->touch(id_of(1), now() + 5, now() + 50).code(), Code::kNotFound);
+  EXPECT_EQ(store->replace_head(id_of(1), "h", now() + 5, now() + 50).code(), Code::kNotFound);
+  EXPECT_EQ(get(1), std::nullopt);
+}
+
 // The purge rule at its second: a record is gone from its purge time on, for every operation
 // that reads or changes it, though its expiry says nothing about that.
 TEST_P(StoreContractTest, ARecordIsGoneFromItsPurgeSecondOn) {

@@ -201,6 +201,41 @@ Result<std::vector<LifecycleRule>> S3Client::get_bucket_lifecycle(const std::str
   return parse_lifecycle_xml(result.reply.body);
 }
 
+Result<std::optional<std::string>> S3Client::get_bucket_config(
+    const std::string& operation, const std::string& bucket, const std::string& subresource,
+    const std::string& missing_code) const {
+  AwsRequest r = request(operation, "GET", bucket, "");
+  r.query.emplace_back(subresource, "");
+  CallResult result = transport_.call(r, Protocol::kRestXml);
+  if (result.status) return std::optional<std::string>(std::move(result.reply.body));
+  if (result.error && result.error->is(missing_code)) return std::optional<std::string>();
+  return result.status;
+}
+
+Result<std::optional<PublicAccessBlock>> S3Client::get_public_access_block(
+    const std::string& bucket) const {
+  auto xml = get_bucket_config("GetPublicAccessBlock", bucket, "publicAccessBlock",
+                               "NoSuchPublicAccessBlockConfiguration");
+  if (!xml) return xml.status();
+  if (!*xml) return std::optional<PublicAccessBlock>();
+  auto flag = [&](const char* name) { return xml_text(**xml, name) == "true"; };
+  PublicAccessBlock b;
+  b.block_public_acls = flag("BlockPublicAcls");
+  b.ignore_public_acls = flag("IgnorePublicAcls");
+  b.block_public_policy = flag("BlockPublicPolicy");
+  b.restrict_public_buckets = flag("RestrictPublicBuckets");
+  return std::optional<PublicAccessBlock>(b);
+}
+
+Result<std::optional<std::string>> S3Client::get_bucket_encryption(
+    const std::string& bucket) const {
+  auto xml = get_bucket_config("GetBucketEncryption", bucket, "encryption",
+                               "ServerSideEncryptionConfigurationNotFoundError");
+  if (!xml) return xml.status();
+  if (!*xml) return std::optional<std::string>();
+  return std::optional<std::string>(xml_text(**xml, "SSEAlgorithm"));
+}
+
 Status S3Client::put_public_access_block(const std::string& bucket,
                                          const PublicAccessBlock& block) const {
   auto flag = [](const char* name, bool value) {

@@ -95,9 +95,14 @@ class S3Client {
   Result<std::vector<LifecycleRule>> get_bucket_lifecycle(const std::string& bucket) const;
   Status put_public_access_block(const std::string& bucket,
                                  const PublicAccessBlock& block = {}) const;
+  // The bucket's public access block; nullopt when it has none (NotImplemented on an endpoint
+  // that lacks the call, as s3rver does).
+  Result<std::optional<PublicAccessBlock>> get_public_access_block(const std::string& bucket) const;
   // SSE-S3 ("AES256"), or "aws:kms" with `kms_key_id` (empty: the AWS managed key).
   Status put_bucket_encryption(const std::string& bucket, const std::string& algorithm = "AES256",
                                const std::string& kms_key_id = "") const;
+  // The default SSEAlgorithm ("AES256", "aws:kms"...); nullopt when the bucket has none.
+  Result<std::optional<std::string>> get_bucket_encryption(const std::string& bucket) const;
 
   const ClientConfig& config() const { return transport_.config(); }
 
@@ -111,6 +116,11 @@ class S3Client {
                      const std::string& key) const;
   Status bucket_config(const std::string& operation, const std::string& bucket,
                        const std::string& subresource, const std::string& xml) const;
+  // GET /?<subresource> on the bucket: the XML, or nullopt when S3 answers `missing_code`.
+  Result<std::optional<std::string>> get_bucket_config(const std::string& operation,
+                                                       const std::string& bucket,
+                                                       const std::string& subresource,
+                                                       const std::string& missing_code) const;
   AwsTransport transport_;
 };
 

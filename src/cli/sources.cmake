@@ -24,7 +24,6 @@ add_library(cachedata_cli_storage STATIC
   ${CMAKE_CURRENT_LIST_DIR}/storage/storage_target.cpp
   ${CMAKE_CURRENT_LIST_DIR}/storage/storage_table.cpp
   ${CMAKE_CURRENT_LIST_DIR}/storage/storage_bucket.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/storage/storage_s3_settings.cpp
 )
 target_compile_options(cachedata_cli_storage PRIVATE ${CACHEDATA_WARNINGS})
 # `storage config` finds the storage template beside an installed binary (share/cachedata/), else

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <iterator>
 
-#include "cli/storage/storage_s3_settings.hpp"
-
 namespace cachedata::cli::storage {
 namespace {
 
@@ -53,7 +51,6 @@ ResourceReport reconcile_bucket(const aws::ClientConfig& config, const StoreSett
   report.kind = "bucket";
   report.name = s.bucket;
   const aws::S3Client client(config);
-  const S3SettingsReader reader(config);
   const bool custom = config.endpoint.custom;
   const std::string& bucket = s.bucket;
 
@@ -78,7 +75,7 @@ ResourceReport reconcile_bucket(const aws::ClientConfig& config, const StoreSett
             .expected = "all blocked",
             .read =
                 [&] {
-                  auto b = reader.public_access_block(bucket);
+                  auto b = client.get_public_access_block(bucket);
                   if (!b) return Reading{b.status(), ""};
                   return Reading{Status::ok(), *b ? describe(**b) : std::string("none")};
                 },
@@ -92,7 +89,7 @@ ResourceReport reconcile_bucket(const aws::ClientConfig& config, const StoreSett
             .expected = "AES256",
             .read =
                 [&] {
-                  auto e = reader.encryption(bucket);
+                  auto e = client.get_bucket_encryption(bucket);
                   if (!e) return Reading{e.status(), ""};
                   return Reading{Status::ok(), *e ? **e : std::string("none")};
                 },

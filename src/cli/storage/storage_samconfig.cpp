@@ -222,6 +222,13 @@ std::string samconfig_path(const std::string& dir, const std::string& prefix,
       .string();
 }
 
+Status validate_stack_parameters(const StorageConfig& c) {
+  for (const auto& [name, value] : c.parameters) {
+    if (Status s = validate_param(name, value); !s) return s;
+  }
+  return validate_bucket_name_length(c.parameter("S3BucketNameOrgPrefix"), c.prefix, c.project_id);
+}
+
 Status validate(const StorageConfig& c) {
   for (const ParamRule& rule : param_rules()) {
     bool found = false;
@@ -229,14 +236,7 @@ Status validate(const StorageConfig& c) {
     if (!found)
       return Status::invalid_argument("parameter " + std::string(rule.name) + " is not set");
   }
-  for (const auto& [name, value] : c.parameters) {
-    if (Status s = validate_param(name, value); !s) return s;
-  }
-  if (Status s =
-          validate_bucket_name_length(c.parameter("S3BucketNameOrgPrefix"), c.prefix, c.project_id);
-      !s) {
-    return s;
-  }
+  if (Status s = validate_stack_parameters(c); !s) return s;
   for (const auto& [key, value] : c.tags) {
     if (Status s = validate_tag(key, value); !s) return s;
   }

@@ -46,7 +46,11 @@ inline constexpr std::string_view kCapabilities = "CAPABILITY_NAMED_IAM";
 std::string samconfig_path(const std::string& dir, const std::string& prefix,
                            const std::string& project_id);
 
-// Every rule of storage_params.hpp on every value, and the bucket-name length.
+// The one check of a stack's parameters, wherever they came from (a samconfig file, --param,
+// the defaults): each value by its rule in storage_params.hpp, and the bucket name they make
+// within S3's length limit. Used by validate() and by the provision/status target.
+Status validate_stack_parameters(const StorageConfig& config);
+// Every parameter set, validate_stack_parameters(), the tags, region, profile and template file.
 Status validate(const StorageConfig& config);
 
 std::string render_samconfig(const StorageConfig& config);

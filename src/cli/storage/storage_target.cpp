@@ -48,14 +48,7 @@ Result<StorageConfig> parameters(const TargetOptions& o, std::vector<std::string
   c.set_parameter("Prefix", c.prefix);
   c.set_parameter("ProjectId", c.project_id);
   // The same rules as `storage config`, on every value wherever it came from.
-  for (const auto& [name, value] : c.parameters) {
-    if (Status s = validate_param(name, value); !s) return s;
-  }
-  if (Status s =
-          validate_bucket_name_length(c.parameter("S3BucketNameOrgPrefix"), c.prefix, c.project_id);
-      !s) {
-    return s;
-  }
+  if (Status s = validate_stack_parameters(c); !s) return s;
   return c;
 }
 
