@@ -1,16 +1,13 @@
 // End-to-end tests of the `cachedata` command-line tool (src/cli): the real binary, run as a child
 // process against the real local origin (tools/origin), each test in its own store directory.
 // stdout, stderr and the exit status are captured separately, and the child gets a clean
-// environment (no CACHE_DATA_* variables, HOME and XDG_CACHE_HOME inside the test's directory) so
-// that nothing outside the test's directory is read or written.
+// environment (tests/support/cli_process: no CACHE_DATA_* or AWS_* variables, HOME and
+// XDG_CACHE_HOME inside the test's directory) so that nothing outside it is read or written.
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -29,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/cli_process.hpp"
 #include "support/origin_process.hpp"
 #include "support/test_support.hpp"
 
@@ -39,12 +37,9 @@ namespace {
 
 using std::chrono::seconds;
 
-// What one run of the CLI produced.
-struct CliRun {
-  int exit_code = -1;  // the exit status, or 128 + signal if it was killed
-  std::string out;     // stdout
-  std::string err;     // stderr
-
+// What one run of the CLI produced (tests/support/cli_process: the shared runner), with a reader
+// of the `-v` report's fields.
+struct CliRun : ProcessRun {
   // The value of the first stderr line "<name>: <value>", if any.
   std::optional<std::string> field(const std::string& name) const {
     std::istringstream lines(err);
@@ -55,121 +50,15 @@ struct CliRun {
     }
     return std::nullopt;
   }
-  // Everything, for failure messages.
-  std::string describe() const {
-    return "exit " + std::to_string(exit_code) + "\n--- stdout ---\n" + out + "\n--- stderr ---\n" +
-           err;
-  }
 };
 
 using Env = std::map<std::string, std::string>;
 
-// Runs CACHEDATA_CLI_BIN with `args`. The child's environment is ours without any CACHE_DATA_*
-// variable, with HOME and XDG_CACHE_HOME set to `home`, then `env` on top.
+// Runs CACHEDATA_CLI_BIN with `args` in a clean environment (no CACHE_DATA_* or AWS_* variable,
+// HOME and XDG_CACHE_HOME under `home`), then `env` on top.
 CliRun run_cli(const std::vector<std::string>& args, const std::string& home, const Env& env = {},
                std::chrono::seconds timeout = seconds(120)) {
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string_view entry(*e);
-    std::string_view name = entry.substr(0, entry.find('='));
-    if (name.rfind("CACHE_DATA_", 0) == 0 || name == "HOME" || name == "XDG_CACHE_HOME") continue;
-    if (env.count(std::string(name)) != 0) continue;
-    env_strings.emplace_back(entry);
-  }
-  env_strings.push_back("HOME=" + home);
-  env_strings.push_back("XDG_CACHE_HOME=" + home + "/xdg-cache");
-  for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
-
-  std::vector<char*> envp;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-
-  const std::string binary = CACHEDATA_CLI_BIN;
-  std::vector<std::string> argv_strings{binary};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-
-  int out[2];
-  int err[2];
-  if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-  if (pipe2(err, O_CLOEXEC) != 0) {
-    close(out[0]);
-    close(out[1]);
-    throw std::runtime_error("pipe2 failed");
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t signals;
-  sigemptyset(&signals);
-  posix_spawnattr_setsigmask(&attr, &signals);
-  sigaddset(&signals, SIGPIPE);
-  sigaddset(&signals, SIGTERM);
-  posix_spawnattr_setsigdefault(&attr, &signals);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = -1;
-  const int spawn_error =
-      posix_spawn(&pid, binary.c_str(), &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  close(out[1]);
-  close(err[1]);
-  if (spawn_error != 0) {
-    close(out[0]);
-    close(err[0]);
-    throw std::runtime_error("cannot start " + binary + ": " + std::strerror(spawn_error));
-  }
-
-  // Drain both pipes until both reach end of file (a full pipe would block the child).
-  CliRun run;
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  std::string* sinks[2] = {&run.out, &run.err};
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool killed = false;
-  int open_fds = 2;
-  while (open_fds > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      kill(pid, SIGKILL);
-      killed = true;
-      break;
-    }
-    const int ready = poll(fds, 2, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buf[8192];
-      const ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n > 0) {
-        sinks[i]->append(buf, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  for (pollfd& p : fds) {
-    if (p.fd >= 0) close(p.fd);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status)) {
-    run.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    run.exit_code = 128 + WTERMSIG(status);
-  }
-  if (killed) run.err += "\n[cli_test: killed after the timeout]\n";
-  return run;
+  return CliRun{run_cachedata(args, home, env, timeout)};
 }
 
 // A TCP port on 127.0.0.1 that nothing listens on: bound, then closed.

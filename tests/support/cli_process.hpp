@@ -1,7 +1,7 @@
 // Runs the `cachedata` binary (CACHEDATA_CLI_BIN) as a child process for end-to-end tests:
 // argv array, stdin from /dev/null, stdout and stderr captured apart, a clean environment (no
 // CACHE_DATA_* or AWS_* variables, HOME inside the test's directory) with the test's variables on
-// top. The storage tests use it; tests/cli_test.cpp has its own copy that predates it.
+// top. The CLI and storage tests use it.
 #pragma once
 
 #include <chrono>
