@@ -265,6 +265,46 @@ TEST_F(CacheOpenKeysTest, TheObserverSeesEveryFinishedGetWithItsSource) {
   EXPECT_EQ(seen, (std::vector<DataSource>{DataSource::kOriginal, DataSource::kCache}));
 }
 
+TEST_F(CacheOpenKeysTest, TheObserverSeesABackgroundRefreshToo) {
+  auto now =
+      std::make_shared<std::chrono::system_clock::time_point>(std::chrono::system_clock::now());
+  std::mutex mu;
+  std::vector<DataSource> seen;
+  CacheParts parts{.store = store, .key_source = fixed_key_source(DataKey::generate())};
+  parts.clock = [now] { return *now; };
+  parts.observer = [&](const Request&, const GetResult& result) {
+    std::lock_guard lock(mu);
+    seen.push_back(result.source());
+  };
+  auto opened = Cache::open(settings_only(), std::move(parts));
+  ASSERT_TRUE(opened) << opened.status().to_string();
+  Profile profile;
+  profile.ttl = std::chrono::seconds(10);
+  profile.stale_while_revalidate = std::chrono::seconds(60);
+  (*opened)->get(profile, request, origin.fetcher());
+  *now += std::chrono::seconds(11);  // expired, within the stale-while-revalidate window
+  GetResult stale = (*opened)->get(profile, request, origin.fetcher());
+  EXPECT_TRUE(stale.stale());
+  (*opened)->wait_for_background_refreshes();
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen, (std::vector<DataSource>{DataSource::kOriginal, DataSource::kCache,
+                                           DataSource::kOriginalCacheExpired}));
+}
+
+TEST_F(CacheOpenKeysTest, AGetThatRunsOutOfMemoryIsAnInternalFailureNotACrash) {
+  auto faulty = std::make_shared<testing::FaultyStore>(store);
+  faulty->throw_on_read = true;
+  auto opened =
+      Cache::open(settings_only(),
+                  CacheParts{.store = faulty, .key_source = fixed_key_source(DataKey::generate())});
+  ASSERT_TRUE(opened) << opened.status().to_string();
+  GetResult r = get(**opened);
+  EXPECT_EQ(r.source(), DataSource::kErrorOriginal);
+  EXPECT_FALSE(r.rejected()) << "not the caller's error";
+  EXPECT_NE(r.error().find("internal failure"), std::string::npos) << r.error();
+  EXPECT_EQ(r.headers().get(std::string(kDataSourceHeader)), "error:original");
+}
+
 TEST_F(CacheOpenKeysTest, AGetResultBuiltFromPartsReportsThem) {
   GetResult::Parts parts;
   parts.source = DataSource::kCache;

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <memory>
+#include <new>
 
 #include "cachedata/store.hpp"
 
@@ -19,8 +20,11 @@ class FaultyStore final : public Store {
   // The entry is erased just before the next touch, as by another process's purge between a
   // get's lookup and its extension of what it found.
   std::atomic<bool> erase_before_touch{false};
+  // Reads throw std::bad_alloc, as a process out of memory would.
+  std::atomic<bool> throw_on_read{false};
 
   Result<std::optional<StoredRecord>> get(std::string_view id) override {
+    if (throw_on_read) throw std::bad_alloc();
     if (fail_reads) return Status::unavailable("injected: store is down");
     return inner_->get(id);
   }
