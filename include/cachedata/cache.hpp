@@ -46,52 +46,35 @@ class GetResult {
     bool rejected = false;
   };
   GetResult() = default;
-  explicit GetResult(Parts parts)
-      : source_(parts.source),
-        status_code_(parts.status_code),
-        headers_(std::move(parts.headers)),
-        body_(std::move(parts.body)),
-        expires_(parts.expires),
-        elapsed_(parts.elapsed),
-        error_(std::move(parts.error)),
-        stale_(parts.stale),
-        rejected_(parts.rejected) {}
+  explicit GetResult(Parts parts) : parts_(std::move(parts)) {}
 
-  DataSource source() const { return source_; }
-  std::string_view source_name() const { return to_string(source_); }
+  DataSource source() const { return parts_.source; }
+  std::string_view source_name() const { return to_string(parts_.source); }
   // An answer is available (every source but error:original).
-  bool ok() const { return source_ != DataSource::kErrorOriginal; }
+  bool ok() const { return parts_.source != DataSource::kErrorOriginal; }
   // The origin's status code (200, 404…); 0 when the source could not be reached.
-  int status_code() const { return status_code_; }
+  int status_code() const { return parts_.status_code; }
   // The retained origin headers plus x-cprxy-data-source.
-  const Headers& headers() const { return headers_; }
+  const Headers& headers() const { return parts_.headers; }
   const std::string& body() const;
   // The same bytes, shared with the cache (null for an empty body): keeps them alive without a
   // copy after the result is gone.
-  std::shared_ptr<const std::string> shared_body() const;
+  std::shared_ptr<const std::string> shared_body() const { return parts_.body; }
   // Served past its expiry: error:cache, or "cache" / "cache:memory" within a
   // stale-while-revalidate window while a background refresh runs.
-  bool stale() const { return stale_; }
-  std::chrono::system_clock::time_point expires() const { return expires_; }
+  bool stale() const { return parts_.stale; }
+  std::chrono::system_clock::time_point expires() const { return parts_.expires; }
   // Wall time spent in get().
-  std::chrono::microseconds elapsed() const { return elapsed_; }
+  std::chrono::microseconds elapsed() const { return parts_.elapsed; }
   // Why the source failed (error:cache, error:original), or why the get was rejected.
-  const std::string& error() const { return error_; }
+  const std::string& error() const { return parts_.error; }
   // The profile or the request was invalid (a negative TTL, an unknown time zone, a URI that is
   // not http(s)): the caller's error, with source error:original, found before any entry was
   // served or the source called. A source failure is never rejected().
-  bool rejected() const { return rejected_; }
+  bool rejected() const { return parts_.rejected; }
 
  private:
-  DataSource source_ = DataSource::kErrorOriginal;
-  int status_code_ = 0;
-  Headers headers_;
-  std::shared_ptr<const std::string> body_;
-  std::chrono::system_clock::time_point expires_{};
-  std::chrono::microseconds elapsed_{0};
-  std::string error_;
-  bool stale_ = false;
-  bool rejected_ = false;
+  Parts parts_;
 };
 
 // Counters since the Cache was opened.

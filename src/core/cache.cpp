@@ -33,11 +33,7 @@ using Clock = std::chrono::system_clock;
 
 const std::string& GetResult::body() const {
   static const std::string kEmpty;
-  return body_ ? *body_ : kEmpty;
-}
-
-std::shared_ptr<const std::string> GetResult::shared_body() const {
-  return body_;
+  return parts_.body ? *parts_.body : kEmpty;
 }
 
 struct Counters {
