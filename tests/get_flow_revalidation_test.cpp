@@ -466,13 +466,7 @@ TEST_P(RevalidationTest, AMemoryEntryAtItsExpirySecondDefersToTheStore) {
   clock.advance(seconds(60));
   {
     // "Another process": a second Cache on the same store, with its own memory tier.
-    Config config;
-    config.store = Config::StoreKind::kCustom;
-    config.custom_store = store;
-    config.keys = {key};
-    config.clock = clock.fn();
-    config.log_level = LogLevel::kOff;
-    auto other = Cache::open(config).value();
+    auto other = open_other_cache();
     ASSERT_EQ(other->get(profile, request, origin.fetcher()).body(), "body v2");
   }
   GetResult r = get();

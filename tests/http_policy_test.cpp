@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,19 @@ TEST(CachePolicyTest, AnInvalidProfileMakesNoPolicyAndNamesTheField) {
          p.time_zone = "Mars/Olympus";
        },
        "profile.time_zone"},
+      {[](Profile& p) { p.refresh_lease = std::chrono::milliseconds(-1); },
+       "profile.refresh_lease"},
+      {[](Profile& p) { p.early_refresh_beta = -0.5; }, "profile.early_refresh_beta"},
+      {[](Profile& p) { p.early_refresh_beta = std::numeric_limits<double>::quiet_NaN(); },
+       "profile.early_refresh_beta"},
+      {[](Profile& p) { p.early_refresh_beta = 1001; }, "profile.early_refresh_beta"},
+      {[](Profile& p) { p.interval_jitter = seconds(-1); }, "profile.interval_jitter"},
+      {[](Profile& p) {
+         p.on_interval = true;
+         p.interval = seconds(900);
+         p.interval_jitter = seconds(900);
+       },
+       "profile.interval_jitter"},
   };
   for (const Row& row : rows) {
     Profile profile;
@@ -268,6 +283,74 @@ TEST(CachePolicyTest, StaleRulesComeFromTheProfileAndTheStoredHeaders) {
   EXPECT_EQ(policy.background_refresh_until(Headers{}, expired), expired + 30);
   EXPECT_EQ(policy.background_refresh_until(Headers{{"Cache-Control", "no-cache"}}, expired),
             expired);
+}
+
+// --- early refresh (XFetch) and interval jitter ---
+
+TEST(CachePolicyTest, EarlyRefreshIsOffUnlessTheProfileGivesABeta) {
+  const Profile profile;  // early_refresh_beta 0
+  const CachePolicy policy = policy_of(profile);
+  // One second before expiry, after a 10 s fetch, with the luckiest draw: still no.
+  EXPECT_FALSE(policy.refresh_early(kNowS + 1, 10'000, kNow, 1e-300));
+}
+
+TEST(CachePolicyTest, EarlyRefreshFollowsTheXFetchRule) {
+  Profile profile;
+  profile.early_refresh_beta = 1.0;
+  const CachePolicy policy = policy_of(profile);
+  struct Row {
+    int64_t expires_in_s;
+    uint32_t fetch_ms;
+    double uniform;
+    bool refresh;
+  };
+  // now - fetch_ms * beta * ln(U) >= expires, in milliseconds.
+  const Row rows[] = {
+      {10, 1000, 1.0, false},             // ln(1) = 0: no head start at all
+      {0, 1000, 1.0, true},               // at the expiry itself
+      {2, 1000, std::exp(-2.01), true},   // a head start of 2.01 s
+      {2, 1000, std::exp(-1.99), false},  // 1.99 s: not yet
+      {10, 1000, std::exp(-9.0), false},  // 9 s of 10
+      {10, 2000, std::exp(-5.01), true},  // a slower fetch starts earlier
+      {60, 0, 1e-300, false},             // an instant fetch never starts early
+      {1, 1000, 0.0, false},              // U outside (0, 1]: no refresh
+      {1, 1000, 1.5, false},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(std::to_string(row.expires_in_s) + " s, " + std::to_string(row.fetch_ms) +
+                 " ms, U=" + std::to_string(row.uniform));
+    EXPECT_EQ(policy.refresh_early(kNowS + row.expires_in_s, row.fetch_ms, kNow, row.uniform),
+              row.refresh);
+  }
+  Profile eager = profile;
+  eager.early_refresh_beta = 3.0;  // a larger beta starts earlier
+  EXPECT_TRUE(policy_of(eager).refresh_early(kNowS + 6, 1000, kNow, std::exp(-2.01)));
+}
+
+TEST(CachePolicyTest, JitterMovesOnlyTheProfilesOwnBoundary) {
+  Profile profile;
+  profile.on_interval = true;
+  profile.interval = seconds(900);
+  profile.interval_jitter = seconds(120);
+  const int64_t boundary = kNowS + 900;  // kNow is on a 15-minute boundary
+  for (double fraction : {0.0, 0.5, 0.999}) {
+    auto policy = CachePolicy::make(profile, "UTC", fraction).value();
+    auto plain = policy.answer(answer_with(200, {}), kNow, 5).value();
+    EXPECT_EQ(plain.decision.expires, boundary + static_cast<int64_t>(fraction * 120));
+    EXPECT_EQ(plain.entry->expires, plain.decision.expires);
+    // The origin's own lifetime is the origin's: never jittered.
+    auto by_origin = policy.answer(answer_with(200, {{"Cache-Control", "max-age=60"}}), kNow, 5);
+    EXPECT_EQ(by_origin.value().decision.expires, kNowS + 60);
+    // A 304 refresh lands within the same spread.
+    auto refreshed = policy.revalidated(*plain.entry, {}, kNow);
+    EXPECT_EQ(refreshed.decision.expires, plain.decision.expires);
+  }
+  Profile ttl_only;
+  ttl_only.interval_jitter = seconds(120);  // no interval: nothing to move
+  auto policy = CachePolicy::make(ttl_only, "UTC", 0.9).value();
+  EXPECT_EQ(policy.answer(answer_with(200, {}), kNow, 5).value().decision.expires, kNowS + 300);
+  EXPECT_FALSE(CachePolicy::make(profile, "UTC", 1.0));
+  EXPECT_FALSE(CachePolicy::make(profile, "UTC", -0.1));
 }
 
 }  // namespace

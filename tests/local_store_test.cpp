@@ -134,6 +134,22 @@ bool exec_sql(const std::string& dir, const std::string& sql) {
   return ok;
 }
 
+// The first column of the first row of `sql` on <dir>/store.db, or -1.
+int64_t query_int(const std::string& dir, const std::string& sql) {
+  sqlite3* db = nullptr;
+  int64_t value = -1;
+  if (sqlite3_open((dir + "/store.db").c_str(), &db) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      value = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return value;
+}
+
 // --- round trips, overwrite, erase, touch ---
 
 TEST(LocalStoreTest, RoundTripsInlineEnvelope) {
@@ -1039,7 +1055,7 @@ TEST(LocalStoreTest, DamagedSchemaPageIsCorruptionStatus) {
 }
 
 TEST(LocalStoreTest, EveryNewerSchemaVersionIsRefused) {
-  for (int version : {3, 9, 10, 1000}) {
+  for (int version : {4, 9, 10, 1000}) {
     SCOPED_TRACE(version);
     TempDir tmp;
     ManualClock clock;
@@ -1292,6 +1308,35 @@ TEST(LocalStoreTest, PutWithoutHeadIsInvalidArgument) {
   StoredRecord r = record(id_for(1), "body");
   r.head.clear();
   EXPECT_EQ(store->put(r).code(), Code::kInvalidArgument);
+}
+
+// Version 3 added the leases table: a version 2 store gains it and keeps its entries.
+TEST(LocalStoreTest, VersionTwoStoreGainsTheLeasesTableAndKeepsItsEntries) {
+  TempDir tmp;
+  ManualClock clock;
+  {
+    auto store = must_open(options_for(tmp.path(), clock));
+    ASSERT_TRUE(store->put(record(id_for(1), "kept")));
+  }
+  ASSERT_TRUE(exec_sql(tmp.path(), "DROP TABLE leases; PRAGMA user_version = 2"));
+  auto store = must_open(options_for(tmp.path(), clock));
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(must_get(*store, id_for(1))->body, "kept");
+  const int64_t now_ms = clock.now->load() * 1000;
+  EXPECT_TRUE(store->try_lease(id_for(1), "a", now_ms + 1000, now_ms).value());
+  EXPECT_FALSE(store->try_lease(id_for(1), "b", now_ms + 1000, now_ms).value());
+}
+
+TEST(LocalStoreTest, ASweepDeletesTheLeasesOfHoldersThatDied) {
+  TempDir tmp;
+  ManualClock clock;
+  auto store = must_open(options_for(tmp.path(), clock));
+  const int64_t now_ms = clock.now->load() * 1000;
+  ASSERT_TRUE(store->try_lease(id_for(1), "dead", now_ms + 1000, now_ms).value());
+  ASSERT_TRUE(store->try_lease(id_for(2), "alive", now_ms + 60'000, now_ms).value());
+  ASSERT_TRUE(store->sweep(clock.now->load() + 1).is_ok());
+  EXPECT_EQ(query_int(tmp.path(), "SELECT COUNT(*) FROM leases"), 1);
+  EXPECT_EQ(query_int(tmp.path(), "SELECT COUNT(*) FROM leases WHERE holder='alive'"), 1);
 }
 
 TEST(LocalStoreTest, VersionOneStoreIsEmptiedAndRecreated) {

@@ -384,6 +384,63 @@ TEST_P(StoreContractTest, ClearDeletesEveryRecordAndCountsThem) {
   EXPECT_EQ(store->clear().value(), 0u);
 }
 
+// --- refresh leases ---
+
+// Lease times are milliseconds from the test clock's now (t), as a cache would give them.
+bool lease(Store& store, int n, const char* holder, int64_t until_ms, int64_t now_ms) {
+  auto granted = store.try_lease(id_of(n), holder, until_ms, now_ms);
+  EXPECT_TRUE(granted) << granted.status().to_string();
+  return granted && *granted;
+}
+
+TEST_P(StoreContractTest, ALeaseIsGrantedToOneTakerUntilItEnds) {
+  const int64_t t = now() * 1000;
+  EXPECT_TRUE(lease(*store, 1, "a", t + 5000, t + 1000));
+  EXPECT_FALSE(lease(*store, 1, "b", t + 6000, t + 1000));
+  EXPECT_FALSE(lease(*store, 1, "b", t + 6000, t + 4999));  // its last millisecond
+  EXPECT_TRUE(lease(*store, 1, "b", t + 9000, t + 5000));   // ended: taken over
+  EXPECT_FALSE(lease(*store, 1, "a", t + 9000, t + 5001));  // the first holder lost it
+}
+
+TEST_P(StoreContractTest, TheHolderRenewsItsOwnLease) {
+  const int64_t t = now() * 1000;
+  EXPECT_TRUE(lease(*store, 1, "a", t + 5000, t + 1000));
+  EXPECT_TRUE(lease(*store, 1, "a", t + 8000, t + 2000));
+  EXPECT_FALSE(lease(*store, 1, "b", t + 9000, t + 6000));  // the renewed end holds
+}
+
+TEST_P(StoreContractTest, ReleaseFreesTheLeaseOnlyForItsHolder) {
+  const int64_t t = now() * 1000;
+  EXPECT_TRUE(lease(*store, 1, "a", t + 5000, t + 1000));
+  ASSERT_TRUE(store->release_lease(id_of(1), "b"));  // not b's: nothing happens
+  EXPECT_FALSE(lease(*store, 1, "b", t + 5000, t + 1000));
+  ASSERT_TRUE(store->release_lease(id_of(1), "a"));
+  EXPECT_TRUE(lease(*store, 1, "b", t + 5000, t + 1000));
+  ASSERT_TRUE(store->release_lease(id_of(2), "a"));  // no lease at all: fine
+}
+
+TEST_P(StoreContractTest, LeasesOfTwoIdsAreIndependentAndAreNotEntries) {
+  const int64_t t = now() * 1000;
+  EXPECT_TRUE(lease(*store, 1, "a", t + 5000, t + 1000));
+  EXPECT_TRUE(lease(*store, 2, "b", t + 5000, t + 1000));
+  EXPECT_EQ(get(1), std::nullopt);
+  EXPECT_TRUE(store->list(10).value().empty());
+  EXPECT_EQ(store->stats(now()).value().entries, 0u);
+  put(record(1));
+  EXPECT_TRUE(get(1).has_value());
+  EXPECT_EQ(store->list(10).value().size(), 1u);
+  EXPECT_FALSE(lease(*store, 1, "c", t + 5000, t + 1000));  // a write does not end the lease
+}
+
+TEST_P(StoreContractTest, ALeaseOnAnInvalidIdIsRefused) {
+  const int64_t t = now() * 1000;
+  auto granted = store->try_lease("not-an-id", "a", t + 5000, t + 1000);
+  if (GetParam() == Kind::kMemory) {
+    GTEST_SKIP() << "the memory store takes any id (it never makes a path or a key of it)";
+  }
+  EXPECT_EQ(granted.status().code(), Code::kInvalidArgument);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllStores, StoreContractTest,
                          ::testing::Values(Kind::kMemory, Kind::kLocalInline, Kind::kLocalBlob,
                                            Kind::kAwsInline, Kind::kAwsS3),

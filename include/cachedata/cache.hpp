@@ -44,6 +44,7 @@ class GetResult {
     std::string error;
     bool stale = false;
     bool rejected = false;
+    bool joined = false;
   };
   GetResult() = default;
   explicit GetResult(Parts parts) : parts_(std::move(parts)) {}
@@ -72,6 +73,10 @@ class GetResult {
   // not http(s)): the caller's error, with source error:original, found before any entry was
   // served or the source called. A source failure is never rejected().
   bool rejected() const { return parts_.rejected; }
+  // The answer of a call to the source another get in this process was making for the same
+  // entry at the same time (single flight): this get waited for it instead of calling again.
+  bool joined() const { return parts_.joined; }
+  const Parts& parts() const { return parts_; }
 
  private:
   Parts parts_;
@@ -94,6 +99,9 @@ struct CacheStats {
   uint64_t not_stored = 0;       // answers the policy did not store (no-store, negative_ttl 0)
   uint64_t stale_while_revalidate = 0;  // stale answers served while a refresh ran
   uint64_t background_refreshes = 0;    // refreshes run off the caller's thread
+  uint64_t single_flight_waits = 0;     // gets that waited for another get's call to the source
+  uint64_t lease_waits = 0;  // gets that found the lease held elsewhere (served stale or waited)
+  uint64_t early_refreshes = 0;  // fresh hits that started an early refresh (XFetch)
 };
 
 // Called once for every finished get() with its result (source, status, elapsed, stale): where an
@@ -129,7 +137,10 @@ class Cache {
   Cache(const Cache&) = delete;
   Cache& operator=(const Cache&) = delete;
 
-  // Never throws; a fetcher that throws is treated as a source failure. Within a
+  // Never throws; a fetcher that throws is treated as a source failure. Gets of one entry that
+  // need the source at the same time make one call (docs/DESIGN.md, "One origin call"): in this
+  // process the others wait for it (Request::max_wait); across processes sharing a store, the
+  // profile's refresh_lease. A fetcher must not get() the entry it is fetching. Within a
   // stale-while-revalidate window (Profile::stale_while_revalidate, or the origin's directive)
   // the fetcher is copied and called once more from a background thread after get() returns:
   // it must stay callable until the Cache is destroyed (the destructor waits for that call).

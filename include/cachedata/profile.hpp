@@ -51,6 +51,25 @@ struct Profile {
   // Request headers that are part of the id (names, any case). Empty: all request headers.
   std::vector<std::string> key_headers;
 
+  // --- Under load (docs/DESIGN.md, "One origin call") ---
+  // Calls in one process that need the source for the same entry at once always make one call.
+  // Across processes and instances sharing a store, the one that calls the source holds a lease
+  // on the entry for this long: the others serve the stale entry if there is one, or wait for
+  // the holder's answer to appear in the store, and take the lease over once it has expired (a
+  // holder that died). 0: no lease (each process calls the source on its own).
+  std::chrono::milliseconds refresh_lease{15000};
+
+  // Probabilistic early refresh (XFetch): a fresh hit starts one background refresh when
+  // now - fetch_time * early_refresh_beta * ln(U) >= expiry, U uniform in (0, 1], so a hot entry
+  // is refreshed shortly before it expires instead of by every caller once it has. 1 is the
+  // usual value; larger refreshes earlier. 0: off.
+  double early_refresh_beta = 0.0;
+
+  // Clock-aligned expiry (on_interval) pushed later by a random 0 .. interval_jitter per written
+  // entry, so a fleet's entries do not all expire in the same second. Must be below interval.
+  // 0: off (every entry expires exactly on the boundary).
+  std::chrono::seconds interval_jitter{0};
+
   // Encrypt entries at rest (AES-256-GCM). When false they are still authenticated.
   bool encrypt = true;
 

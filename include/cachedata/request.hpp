@@ -6,6 +6,7 @@
 // `params` are added to the query of the URI. A plain value type; not synchronised.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,12 @@ struct Request {
   std::string auth;
   // Skip the cached entry and call the source; the answer replaces the entry.
   bool force_refresh = false;
+  // How long this get waits for the answer of a call to the source that another get (in this
+  // process, or in another holding the lease) is making for the same entry. Past it, the get
+  // answers with the stale entry (error:cache) or error:original, and the call goes on.
+  // 0: as long as that call takes (bounded by the fetcher's timeouts and Profile::refresh_lease).
+  // Not part of the id.
+  std::chrono::milliseconds max_wait{0};
 
   static Request get(std::string uri) {
     Request r;

@@ -99,6 +99,24 @@ class Store {
   // Deletes every record; returns how many.
   virtual Result<uint64_t> clear() = 0;
   virtual Result<StoreStats> stats(int64_t now) = 0;
+  // Refresh leases (docs/DESIGN.md, "One origin call"): before calling the source for `id`, a
+  // cache takes the lease, so that of the processes and instances sharing this store one calls
+  // the source and the others wait for its answer. Granted (true) when nobody holds the lease or
+  // its holder's `until_ms` is at or before `now_ms` (a holder that died); taken in one atomic
+  // step, so of two takers at most one is granted. A holder taking its own lease again renews
+  // it. Times are unix milliseconds. The default grants every lease: right for a store that
+  // only one process uses (the memory store), where the cache's own single flight suffices.
+  virtual Result<bool> try_lease(std::string_view id, std::string_view holder, int64_t until_ms,
+                                 int64_t now_ms) {
+    (void)id, (void)holder, (void)until_ms, (void)now_ms;
+    return true;
+  }
+  // Gives the lease up if `holder` still holds it (a lease taken over by another is left alone).
+  virtual Status release_lease(std::string_view id, std::string_view holder) {
+    (void)id, (void)holder;
+    return Status::ok();
+  }
+
   // "local:/home/u/.cache/cachedata", "memory" — for logs and the CLI.
   virtual std::string describe() const = 0;
 };

@@ -26,6 +26,10 @@ struct GetOptions {
   bool force_refresh = false;
   bool no_encrypt = false;
   int64_t stale_while_revalidate = 0;
+  double lease_s = 15;
+  double max_wait_s = 0;
+  double early_refresh = 0;
+  int64_t interval_jitter = 0;
   double timeout_s = 30;
   double connect_timeout_s = 5;
   int attempts = 3;
@@ -53,6 +57,7 @@ int run_get(const GetOptions& o) {
   request.method = o.method;
   request.body = o.body;
   request.force_refresh = o.force_refresh;
+  request.max_wait = std::chrono::milliseconds(static_cast<int64_t>(o.max_wait_s * 1000));
   if (Status s = add_header_options(o.headers, request); !s) return fail(s);
   Profile profile;
   profile.ttl = std::chrono::seconds(o.ttl);
@@ -60,6 +65,9 @@ int run_get(const GetOptions& o) {
   profile.stale_while_revalidate = std::chrono::seconds(o.stale_while_revalidate);
   profile.override_origin_expiry = o.override_origin;
   profile.encrypt = !o.no_encrypt;
+  profile.refresh_lease = std::chrono::milliseconds(static_cast<int64_t>(o.lease_s * 1000));
+  profile.early_refresh_beta = o.early_refresh;
+  profile.interval_jitter = std::chrono::seconds(o.interval_jitter);
   if (o.interval > 0) {
     profile.on_interval = true;
     profile.interval = std::chrono::seconds(o.interval);
@@ -100,6 +108,7 @@ int run_get(const GetOptions& o) {
                  result.source_name().data());
     std::fprintf(stderr, "http-status: %d\n", result.status_code());
     std::fprintf(stderr, "stale: %s\n", result.stale() ? "yes" : "no");
+    std::fprintf(stderr, "joined: %s\n", result.joined() ? "yes" : "no");
     std::fprintf(stderr, "expires: %s\n", iso8601(result.expires()).c_str());
     std::fprintf(stderr, "time: %.0f ms\n", ms.count());
   }
@@ -136,6 +145,21 @@ void register_get(CLI::App& app) {
                   "seconds past expiry an entry is answered at once while it is refreshed "
                   "(when the origin sends no stale-while-revalidate)")
       ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--lease", options->lease_s,
+                  "seconds one process holds the lease on an entry it is fetching, so that "
+                  "processes sharing the store make one origin call (0: no lease)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--max-wait", options->max_wait_s,
+                  "seconds to wait for another process's fetch of the same entry before "
+                  "answering stale or failing (0: as long as the lease)")
+      ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--early-refresh", options->early_refresh,
+                  "XFetch beta: refresh a hot entry shortly before it expires (1 is usual; 0: off)")
+      ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--interval-jitter", options->interval_jitter,
+                  "spread --interval expiries over this many seconds past the boundary")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--override-origin-expiry", options->override_origin,
                 "ignore the origin's Cache-Control / Expires");

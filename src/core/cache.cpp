@@ -6,13 +6,16 @@
 #include "cachedata/cache.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <thread>
 
+#include "base/jitter_random.hpp"
 #include "core/background_refresher.hpp"
 #include "core/entry.hpp"
 #include "core/envelope.hpp"
@@ -23,7 +26,9 @@
 #include "core/logging.hpp"
 #include "core/memory_tier.hpp"
 #include "core/request_id.hpp"
+#include "core/single_flight.hpp"
 #include "crypto/keyring.hpp"
+#include "crypto/random.hpp"
 
 namespace cachedata {
 
@@ -40,8 +45,33 @@ struct Counters {
   std::atomic<uint64_t> gets{0}, memory_hits{0}, store_hits{0}, misses{0}, fetches{0},
       not_modified{0}, stale_served{0}, origin_failures{0}, negative_hits{0}, store_read_errors{0},
       store_write_errors{0}, corrupt_entries{0}, not_stored{0}, stale_while_revalidate{0},
-      background_refreshes{0};
+      background_refreshes{0}, single_flight_waits{0}, lease_waits{0}, early_refreshes{0};
 };
+
+// What the get that called the source hands to the gets that waited for it (single flight).
+struct SharedAnswer {
+  GetResult::Parts parts;
+  std::string id;                 // where the answer lives
+  std::vector<std::string> vary;  // request headers it varies on beyond the id (Vary)
+};
+
+SharedAnswer abandoned_answer() {
+  SharedAnswer a;
+  a.parts.error = "the call to the source this get waited for ended without an answer";
+  return a;
+}
+
+// Names this cache as a lease holder in a store other processes share.
+std::string make_lease_holder() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + crypto::random_hex(4);
+}
+
+// Uniform in (0, 1], for XFetch and jitter.
+double uniform_random() {
+  return static_cast<double>((base::jitter_random() >> 11) + 1) * 0x1p-53;
+}
 
 struct detail::CacheState {
   Config config;
@@ -57,6 +87,8 @@ struct detail::CacheState {
   std::unique_ptr<core::MemoryTier> memory;
   Counters counters;
   GetObserver observer;
+  const std::string lease_holder = make_lease_holder();
+  core::SingleFlight<SharedAnswer> flights{abandoned_answer()};
   // Last member: destroyed first, so a running refresh never outlives what it uses.
   core::BackgroundRefresher refresher;
 
@@ -103,12 +135,15 @@ struct GetFlow {
   const Request& request;
   const Fetcher& fetcher;
   bool in_background = false;  // a stale-while-revalidate refresh: never serves stale itself
+  bool refresh_fresh = false;  // an early (XFetch) refresh: revalidates an entry still fresh
   Clock::time_point started = Clock::now();
   std::shared_ptr<const crypto::Keyring> keys = c.keyring();
   Clock::time_point now{};
   std::string primary_id{};  // the request's id under the profile's key headers
   std::string id{};          // where the answer lives: primary_id, or its Vary variant
   std::optional<core::CachePolicy> policy{};  // made (and the profile validated) first in run()
+  std::vector<std::string> answer_vary{};     // unkeyed Vary names of the answer it got
+  bool store_read_failed = false;  // the store is down for this get: no lease to wait on
 
   GetResult finish(DataSource source, std::shared_ptr<const Entry> entry, int64_t expires,
                    std::string error = {}, bool stale = false, bool rejected = false) {
@@ -154,6 +189,7 @@ struct GetFlow {
     core::EntryStreamOpener streamed(under_id, *keys);
     auto record = c.store->get_streaming(under_id, streamed);
     if (!record) {
+      store_read_failed = true;
       c.count(c.counters.store_read_errors);
       c.logger.log(LogLevel::kWarn, "store read failed (" + c.store->describe() +
                                         "): " + record.status().to_string());
@@ -232,8 +268,9 @@ struct GetFlow {
 
   // Stores a new answer where it belongs: under the id, or, when it varies on request headers
   // that are not part of the id, under its variant id with a pointer at the id.
+  // (answer_vary holds the names.)
   void write_answer(const std::shared_ptr<Entry>& entry, int64_t expires) {
-    auto names = policy->unkeyed_vary(entry->headers);
+    const std::vector<std::string>& names = answer_vary;
     if (names.empty()) {
       id = primary_id;
       write(entry, expires, id);
@@ -301,12 +338,12 @@ struct GetFlow {
 
   // Queues one background refresh of this request (stale-while-revalidate). The task owns
   // copies of everything it uses but the Cache, which waits for it when destroyed.
-  void schedule_refresh() {
+  void schedule_refresh(bool early = false) {
     detail::CacheState* cache = &c;
-    auto task = [cache, profile = profile, request = request, fetcher = fetcher]() {
+    auto task = [cache, profile = profile, request = request, fetcher = fetcher, early]() {
       cache->count(cache->counters.background_refreshes);
       GetResult refreshed =
-          GetFlow{*cache, profile, request, fetcher, /*in_background=*/true}.run();
+          GetFlow{*cache, profile, request, fetcher, /*in_background=*/true, early}.run();
       if (cache->observer) cache->observer(request, refreshed);
     };
     c.refresher.submit(id, std::move(task));
@@ -315,7 +352,8 @@ struct GetFlow {
   GetResult run() {
     c.count(c.counters.gets);
     now = c.now();
-    auto made = core::CachePolicy::make(profile, c.config.default_time_zone);
+    const double jitter = profile.interval_jitter.count() > 0 ? 1.0 - uniform_random() : 0.0;
+    auto made = core::CachePolicy::make(profile, c.config.default_time_zone, jitter);
     if (!made) return fail_early(made.status());
     policy.emplace(std::move(made).value());
     auto computed = core::request_id(keys->current().id_mac, profile, request);
@@ -326,18 +364,26 @@ struct GetFlow {
 
     std::optional<Found> found = lookup();
     const bool forced = request.force_refresh && !in_background;
-    if (found && found->expires > now_s && !forced) {
+    if (found && found->expires > now_s && !forced && !refresh_fresh) {
       if (found->entry->kind == EntryKind::kFailure) {
         c.count(c.counters.negative_hits);
         return finish(DataSource::kErrorOriginal, found->entry, found->expires);
       }
       c.count(found->from_memory ? c.counters.memory_hits : c.counters.store_hits);
+      if (!in_background && profile.early_refresh_beta > 0 &&
+          found->entry->kind == EntryKind::kAnswer &&
+          policy->refresh_early(found->expires, found->entry->fetch_ms, now, uniform_random())) {
+        // XFetch: one caller refreshes a hot entry shortly before it expires; this one is
+        // still answered from the fresh entry.
+        c.count(c.counters.early_refreshes);
+        schedule_refresh(/*early=*/true);
+      }
       return finish(found->from_memory ? DataSource::kCacheMemory : DataSource::kCache,
                     found->entry, found->expires);
     }
     // Only a real answer can be revalidated or served stale; a remembered failure cannot.
     std::optional<Found> stale;
-    if (found && found->entry->kind == EntryKind::kAnswer) stale = std::move(found);
+    if (found && found->entry->kind == EntryKind::kAnswer) stale = found;
     if (stale && !forced && !in_background &&
         now_s < policy->background_refresh_until(stale->entry->headers, stale->expires)) {
       // RFC 5861 §3: answer now from the stale entry, refresh it off this thread.
@@ -348,7 +394,139 @@ struct GetFlow {
                     stale->entry, stale->expires, {}, /*stale=*/true);
     }
     c.count(c.counters.misses);
+    return call_once(found.has_value(), stale, forced, /*depth=*/0);
+  }
 
+  // Single flight: the first get of this id in the process calls the source (under the store's
+  // lease); the gets that come meanwhile wait for its answer.
+  GetResult call_once(bool found, const std::optional<Found>& stale, bool forced, int depth) {
+    auto ticket = c.flights.join(id);
+    if (ticket.leader()) {
+      GetResult result = call_under_lease(found, stale, forced);
+      c.flights.publish(ticket, SharedAnswer{result.parts(), id, answer_vary});
+      return result;
+    }
+    c.count(c.counters.single_flight_waits);
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    if (request.max_wait.count() > 0)
+      deadline = std::chrono::steady_clock::now() + request.max_wait;
+    std::shared_ptr<const SharedAnswer> shared = c.flights.wait(ticket, deadline);
+    if (!shared) return gave_up(stale);
+    if (!shared->vary.empty()) {
+      // The answer varies on request headers outside the id: it is this get's answer only if
+      // this get's values of them are the same.
+      auto mine = variant_id(shared->vary);
+      if (!mine) return fail_early(mine.status());
+      if (*mine != shared->id) {
+        id = std::move(mine).value();
+        // Its own variant: nothing found yet, so nothing to revalidate or serve stale.
+        if (depth > 0) return call_under_lease(false, std::nullopt, forced);
+        return call_once(false, std::nullopt, forced, depth + 1);
+      }
+    }
+    GetResult::Parts parts = shared->parts;
+    parts.joined = true;
+    parts.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    return GetResult(std::move(parts));
+  }
+
+  // Past Request::max_wait while another get calls the source.
+  GetResult gave_up(const std::optional<Found>& stale) {
+    std::string why = "gave up after " + std::to_string(request.max_wait.count()) +
+                      " ms waiting for the call to the source another get is making";
+    if (stale) {
+      c.count(c.counters.stale_served);
+      return finish(DataSource::kErrorCache, stale->entry, stale->expires, std::move(why),
+                    /*stale=*/true);
+    }
+    return finish(DataSource::kErrorOriginal, nullptr, 0, std::move(why));
+  }
+
+  // Gives the store's lease back when the call is over, however it ends.
+  struct HeldLease {
+    Store* store = nullptr;
+    std::string id;
+    const std::string* holder = nullptr;
+    HeldLease() = default;
+    HeldLease(const HeldLease&) = delete;
+    HeldLease& operator=(const HeldLease&) = delete;
+    ~HeldLease() {
+      if (store != nullptr) (void)store->release_lease(id, *holder);
+    }
+  };
+
+  // Across processes and instances sharing the store: the holder of the entry's lease calls the
+  // source; a get that finds it held serves the stale entry, or waits for the holder's answer
+  // to appear and takes the lease over once it expires.
+  GetResult call_under_lease(bool found, const std::optional<Found>& stale, bool forced) {
+    HeldLease held;
+    // A forced refresh wants the source's answer, not another process's view of the entry; a
+    // store that just failed a read would only make the call wait for its timeout once more.
+    if (c.store && profile.refresh_lease.count() > 0 && !forced && !store_read_failed) {
+      if (auto answered = await_lease(stale, held)) return std::move(answered).value();
+    }
+    return call_and_store(found, stale, forced);
+  }
+
+  // Empty once this get holds the lease (or the store cannot grant one: the source is then
+  // called without it; the cache never makes an outage of a store's); else the answer found.
+  std::optional<GetResult> await_lease(const std::optional<Found>& stale, HeldLease& held) {
+    const std::string leased_id = id;
+    const auto lease_ms = profile.refresh_lease.count();
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    if (request.max_wait.count() > 0)
+      deadline = std::chrono::steady_clock::now() + request.max_wait;
+    auto pause = std::chrono::milliseconds(5);
+    for (bool waited = false;; waited = true) {
+      const int64_t now_ms = core::unix_millis(c.now());
+      auto granted = c.store->try_lease(leased_id, c.lease_holder, now_ms + lease_ms, now_ms);
+      if (!granted) {
+        // Not counted as a write error: the entry's own write, next, counts if the store is down.
+        c.logger.log(LogLevel::kWarn, "store lease failed (" + c.store->describe() +
+                                          "), calling the source without it: " +
+                                          granted.status().to_string());
+        return std::nullopt;
+      }
+      if (*granted) {
+        held.store = c.store.get();
+        held.id = leased_id;
+        held.holder = &c.lease_holder;
+        return std::nullopt;
+      }
+      if (!waited) c.count(c.counters.lease_waits);
+      if (stale) {
+        // Another process is refreshing it: its answer replaces this one shortly.
+        c.count(stale->from_memory ? c.counters.memory_hits : c.counters.store_hits);
+        return finish(stale->from_memory ? DataSource::kCacheMemory : DataSource::kCache,
+                      stale->entry, stale->expires, {}, /*stale=*/true);
+      }
+      auto left = std::chrono::milliseconds::max();
+      if (deadline) {
+        left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            *deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return gave_up(std::nullopt);
+      }
+      std::this_thread::sleep_for(std::min(pause, left));
+      pause = std::min(pause * 2, std::chrono::milliseconds(200));
+      // The holder writes its answer before it gives the lease up.
+      now = c.now();
+      id = leased_id;
+      if (auto seen = lookup(); seen && seen->expires > core::to_unix_seconds(now)) {
+        if (seen->entry->kind == EntryKind::kFailure) {
+          c.count(c.counters.negative_hits);
+          return finish(DataSource::kErrorOriginal, seen->entry, seen->expires);
+        }
+        if (seen->entry->kind == EntryKind::kAnswer) {
+          c.count(c.counters.store_hits);
+          return finish(DataSource::kCache, seen->entry, seen->expires);
+        }
+      }
+      id = leased_id;
+    }
+  }
+
+  // Calls the source and stores what it answered (the state table's lower half).
+  GetResult call_and_store(bool found, const std::optional<Found>& stale, bool forced) {
     Validators validators;
     if (stale && !forced) {
       validators.etag = stale->entry->etag;
@@ -383,7 +561,7 @@ struct GetFlow {
       if (response.is_not_modified()) why = "origin answered 304 to a request without validators";
       c.logger.log(LogLevel::kInfo, "source failed: " + why);
       if (stale && stale->expires > core::to_unix_seconds(now)) {
-        // A forced refresh failed but the entry is still fresh: serve it as it is.
+        // A forced (or early) refresh failed but the entry is still fresh: serve it as it is.
         c.count(c.counters.stale_served);
         return finish(DataSource::kErrorCache, stale->entry, stale->expires, why);
       }
@@ -407,6 +585,7 @@ struct GetFlow {
     auto made_entry = policy->answer(std::move(response), now, fetch_ms);
     if (!made_entry) return fail_early(made_entry.status());
     auto [entry, decision] = std::move(made_entry).value();
+    answer_vary = policy->unkeyed_vary(entry->headers);
     if (decision.store) {
       write_answer(entry, decision.expires);
     } else {
@@ -504,7 +683,10 @@ CacheStats Cache::stats() const {
                     v(k.corrupt_entries),
                     v(k.not_stored),
                     v(k.stale_while_revalidate),
-                    v(k.background_refreshes)};
+                    v(k.background_refreshes),
+                    v(k.single_flight_waits),
+                    v(k.lease_waits),
+                    v(k.early_refreshes)};
 }
 
 }  // namespace cachedata

@@ -1,6 +1,7 @@
 #include "core/http_policy.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "base/strings.hpp"
@@ -35,9 +36,32 @@ int64_t unix_millis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-Result<CachePolicy> CachePolicy::make(const Profile& profile, std::string_view default_time_zone) {
+Result<CachePolicy> CachePolicy::make(const Profile& profile, std::string_view default_time_zone,
+                                      double jitter_fraction) {
   if (Status s = profile.validate(); !s) return s;
-  return CachePolicy(profile, default_time_zone);
+  if (!(jitter_fraction >= 0.0 && jitter_fraction < 1.0)) {
+    return Status::invalid_argument("jitter fraction must be in [0, 1), got " +
+                                    std::to_string(jitter_fraction));
+  }
+  return CachePolicy(profile, default_time_zone, jitter_fraction);
+}
+
+ExpiryDecision CachePolicy::jittered(ExpiryDecision decision) const {
+  // Only the profile's own boundary: an origin's max-age or Expires is the origin's to give.
+  if (std::string_view(decision.rule) != "interval") return decision;
+  const auto spread = static_cast<double>(profile_->interval_jitter.count());
+  decision.expires += static_cast<int64_t>(jitter_fraction_ * spread);
+  return decision;
+}
+
+bool CachePolicy::refresh_early(int64_t expires, uint32_t fetch_ms, TimePoint now,
+                                double uniform) const {
+  const double beta = profile_->early_refresh_beta;
+  if (beta <= 0.0 || !(uniform > 0.0 && uniform <= 1.0)) return false;
+  // -ln(uniform) >= 0: an exponentially distributed head start, scaled by the fetch time.
+  const double head_start_ms = -static_cast<double>(fetch_ms) * beta * std::log(uniform);
+  return static_cast<double>(unix_millis(now)) + head_start_ms >=
+         static_cast<double>(expires) * 1000.0;
 }
 
 bool CachePolicy::retains(std::string_view name) const {
@@ -61,6 +85,7 @@ Result<PolicyEntry> CachePolicy::answer(Response response, TimePoint now, uint32
   auto decision =
       decide_expiry(*profile_, response.status_code, response.headers, now, default_time_zone_);
   if (!decision) return decision.status();
+  decision = jittered(*decision);
   auto entry = std::make_shared<Entry>();
   entry->status_code = response.status_code;
   take_validators(*entry, response.headers);
@@ -91,7 +116,8 @@ PolicyEntry CachePolicy::revalidated(const Entry& stored, const Headers& not_mod
       decide_expiry(*profile_, refreshed->status_code, refreshed->headers, now, default_time_zone_);
   // make() validated the profile, so the expiry is computable; if it were not, the entry is
   // due now (served this once, revalidated next time).
-  ExpiryDecision out = decision ? *decision : ExpiryDecision{true, to_unix_seconds(now), "now"};
+  ExpiryDecision out =
+      decision ? jittered(*decision) : ExpiryDecision{true, to_unix_seconds(now), "now"};
   refreshed->expires = out.expires;
   return PolicyEntry{std::move(refreshed), out};
 }

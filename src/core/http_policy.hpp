@@ -37,9 +37,12 @@ struct PolicyEntry {
 class CachePolicy {
  public:
   // kInvalidArgument naming the field when the profile is invalid (Profile::validate).
-  static Result<CachePolicy> make(const Profile& profile, std::string_view default_time_zone);
+  // `jitter_fraction` in [0, 1) places this get's clock-aligned expiries within the profile's
+  // interval_jitter (the caller draws it; 0 when the profile has no jitter).
+  static Result<CachePolicy> make(const Profile& profile, std::string_view default_time_zone,
+                                  double jitter_fraction = 0.0);
   // A temporary profile would be gone before the policy is used.
-  static Result<CachePolicy> make(const Profile&& profile, std::string_view) = delete;
+  static Result<CachePolicy> make(const Profile&& profile, std::string_view, double = 0.0) = delete;
 
   const Profile& profile() const { return *profile_; }
 
@@ -71,6 +74,11 @@ class CachePolicy {
 
   // The source failed and `stale` expired at `expires`: serve it or not, and until when.
   StaleDecision on_failure(const Headers& stored_headers, int64_t expires, TimePoint now) const;
+  // XFetch (Vattani et al., "Optimal Probabilistic Cache Stampede Prevention"): whether a
+  // fresh answer that took `fetch_ms` to fetch and expires at `expires` (unix seconds) is
+  // refreshed early now, given `uniform` drawn from (0, 1]: now - fetch_ms * beta * ln(uniform)
+  // >= expires. Never when the profile's early_refresh_beta is 0.
+  bool refresh_early(int64_t expires, uint32_t fetch_ms, TimePoint now, double uniform) const;
   // Until when an expired answer may be served while one background refresh runs.
   int64_t background_refresh_until(const Headers& stored_headers, int64_t expires) const;
   // The remembered failure of a miss (negative caching); remember it only when
@@ -79,10 +87,15 @@ class CachePolicy {
   bool remembers_failures() const { return profile_->negative_ttl.count() > 0; }
 
  private:
-  CachePolicy(const Profile& profile, std::string_view default_time_zone)
-      : profile_(&profile), default_time_zone_(default_time_zone) {}
+  CachePolicy(const Profile& profile, std::string_view default_time_zone, double jitter_fraction)
+      : profile_(&profile),
+        default_time_zone_(default_time_zone),
+        jitter_fraction_(jitter_fraction) {}
+  // A clock-aligned expiry moved by this get's share of interval_jitter.
+  ExpiryDecision jittered(ExpiryDecision decision) const;
   const Profile* profile_;
   std::string_view default_time_zone_;
+  double jitter_fraction_;
 };
 
 int64_t unix_millis(TimePoint t);

@@ -23,6 +23,12 @@ constexpr const char* kBody = "body";
 constexpr const char* kS3Key = "s3_key";
 constexpr const char* kBodySize = "body_size";
 constexpr const char* kBodySha256 = "body_sha256";
+// A refresh lease is an item of its own beside the entry's: id_hash "lease#<id>", with its
+// holder and end, and purge_ts just past the end so that DynamoDB's TTL removes a dead holder's
+// lease (the next taker does not wait for that: an ended lease is taken over).
+constexpr const char* kLeasePrefix = "lease#";
+constexpr const char* kLeaseHolder = "lease_holder";
+constexpr const char* kLeaseUntil = "lease_until_ms";
 
 uint64_t base64_decoded_size(const std::string& b64) {
   uint64_t n = b64.size() / 4 * 3;
@@ -132,6 +138,35 @@ class AwsStore final : public Store {
     return Status::ok();
   }
 
+  Result<bool> try_lease(std::string_view id, std::string_view holder, int64_t until_ms,
+                         int64_t now_ms) override {
+    if (!is_id(id)) return invalid_id(id);
+    Json item = {{kId, attr::S(kLeasePrefix + std::string(id))},
+                 {kLeaseHolder, attr::S(holder)},
+                 {kLeaseUntil, attr::N(until_ms)},
+                 {kPurge, attr::N(until_ms / 1000 + 1)}};
+    aws::Expression condition;
+    // Free, renewed by its holder, or ended: one conditional write, so one taker wins.
+    condition.condition = "attribute_not_exists(#i) OR #hd = :hd OR #u <= :now";
+    condition.names = {{"#i", kId}, {"#hd", kLeaseHolder}, {"#u", kLeaseUntil}};
+    condition.values = {{":hd", attr::S(holder)}, {":now", attr::N(now_ms)}};
+    auto written = dynamodb_->put_item(options_.table, item, condition);
+    if (!written) return fail("lease", written.status());
+    return !written->condition_failed;
+  }
+
+  Status release_lease(std::string_view id, std::string_view holder) override {
+    if (!is_id(id)) return invalid_id(id);
+    aws::Expression condition;
+    condition.condition = "#hd = :hd";  // a lease taken over by another is theirs now
+    condition.names = {{"#hd", kLeaseHolder}};
+    condition.values = {{":hd", attr::S(holder)}};
+    auto deleted =
+        dynamodb_->delete_item(options_.table, key_of(kLeasePrefix + std::string(id)), condition);
+    if (!deleted) return fail("lease release", deleted.status());
+    return Status::ok();
+  }
+
   Result<uint64_t> sweep(int64_t) override {
     return uint64_t{0};  // DynamoDB TTL on purge_ts and the bucket's lifecycle rule do it
   }
@@ -156,6 +191,7 @@ class AwsStore final : public Store {
         if (out.size() >= limit) break;
         EntryInfo info;
         info.id = attr::get_s(item, kId).value_or("");
+        if (info.id.rfind(kLeasePrefix, 0) == 0) continue;  // a lease, not an entry
         info.expires = attr::get_n(item, kExpires).value_or(0);
         info.purge_at = attr::get_n(item, kPurge).value_or(0);
         uint64_t size = attr::get_b(item, kHead).value_or("").size();

@@ -7,6 +7,8 @@
 //   id_hash (S)  the request id      expires (N)  unix seconds     purge_ts (N)  expires + window
 //   head (B)     the sealed head     body (B)     the sealed body, when the item stays small
 //   s3_key (S), body_size (N), body_sha256 (S)   a pointer to the body in S3 otherwise
+// A refresh lease (Store::try_lease) is an item of its own, id_hash "lease#<id>", with
+// lease_holder (S), lease_until_ms (N) and purge_ts just past its end; list() and stats() skip it.
 // A body goes to S3 (`cache/<id_hash>`) when the item with it inline would exceed
 // `inline_max_bytes` (default 10 KB); S3 is written first, then the item, so an item never
 // points at an object that was not there. On read the expiry is checked client-side (DynamoDB's

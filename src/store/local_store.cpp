@@ -34,7 +34,7 @@ using sqlite::StatementUse;
 
 constexpr const char* kDbFileName = "store.db";
 constexpr const char* kBlobDirName = "blobs";
-constexpr int64_t kSchemaVersion = 2;
+constexpr int64_t kSchemaVersion = 3;
 constexpr int kBusyTimeoutMs = 10'000;
 // last_access is rewritten only when it is at least this old, so most hits stay read-only.
 constexpr int64_t kAccessGranularitySeconds = 60;
@@ -45,9 +45,10 @@ constexpr size_t kMaxIdleConnections = 8;
 constexpr size_t kIdHexLen = 64;
 constexpr size_t kSuffixHexLen = 16;
 
-// Version 2 (version 1 kept one envelope per row; a store of version 1 is emptied and
-// recreated: it is a cache). size = length(head) + length of the body (inline or file). The
-// triggers keep meta.bytes equal to SUM(entries.size) in every transaction.
+// Version 3 (version 1 kept one envelope per row; a store of version 1 is emptied and
+// recreated: it is a cache; version 3 added the leases table to version 2, kLeasesSql). size =
+// length(head) + length of the body (inline or file). The triggers keep meta.bytes equal to
+// SUM(entries.size) in every transaction.
 constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE entries(
   id          TEXT PRIMARY KEY NOT NULL,
@@ -73,6 +74,18 @@ CREATE TRIGGER entries_resize AFTER UPDATE OF size ON entries BEGIN
   UPDATE meta SET value = value - OLD.size + NEW.size WHERE key = 'bytes';
 END;
 PRAGMA user_version = 2;
+)sql";
+
+// Version 3: refresh leases (Store::try_lease), one row per entry being fetched, deleted when
+// its holder releases it or by a sweep once expired. A version 2 store gains the table and
+// keeps its entries.
+constexpr const char* kLeasesSql = R"sql(
+CREATE TABLE leases(
+  id       TEXT PRIMARY KEY NOT NULL,
+  holder   TEXT NOT NULL,
+  until_ms INTEGER NOT NULL
+);
+PRAGMA user_version = 3;
 )sql";
 
 // Version 1 had the same tables with one envelope column. Its blob files become orphans, which
@@ -195,6 +208,9 @@ struct Connection {
   sqlite::Statement all_files;
   sqlite::Statement clear;
   sqlite::Statement stats;
+  sqlite::Statement take_lease;
+  sqlite::Statement drop_lease;
+  sqlite::Statement sweep_leases;
 };
 
 const std::pair<sqlite::Statement Connection::*, const char*> kStatements[] = {
@@ -228,6 +244,13 @@ const std::pair<sqlite::Statement Connection::*, const char*> kStatements[] = {
     {&Connection::stats,
      "SELECT COUNT(*), COALESCE(SUM(expires<=?1), 0), COALESCE(SUM(purge_at<=?1), 0), "
      "(SELECT value FROM meta WHERE key='bytes') FROM entries"},
+    // One statement, so one write transaction: of two takers at most one changes the row.
+    {&Connection::take_lease,
+     "INSERT INTO leases(id, holder, until_ms) VALUES(?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET "
+     "holder=excluded.holder, until_ms=excluded.until_ms "
+     "WHERE leases.holder=excluded.holder OR leases.until_ms<=?4"},
+    {&Connection::drop_lease, "DELETE FROM leases WHERE id=?1 AND holder=?2"},
+    {&Connection::sweep_leases, "DELETE FROM leases WHERE until_ms<=?1"},
 };
 
 // A single-value query such as "PRAGMA user_version".
@@ -268,6 +291,10 @@ Status set_up_database(sqlite::Db& db) {
   }
   if (version == 0) {
     if (Status s = db.exec(kSchemaSql); !s) return s;
+    version = 2;
+  }
+  if (version == 2) {
+    if (Status s = db.exec(kLeasesSql); !s) return s;
   }
   return txn->commit();
 }
@@ -380,6 +407,9 @@ class LocalStore final : public Store {
   Result<std::vector<EntryInfo>> list(size_t limit) override;
   Result<uint64_t> clear() override;
   Result<StoreStats> stats(int64_t now) override;
+  Result<bool> try_lease(std::string_view id, std::string_view holder, int64_t until_ms,
+                         int64_t now_ms) override;
+  Status release_lease(std::string_view id, std::string_view holder) override;
   std::string describe() const override { return "local:" + options_.dir; }
 
  private:
@@ -632,6 +662,35 @@ Status LocalStore::erase(std::string_view id) {
   return Status::ok();
 }
 
+Result<bool> LocalStore::try_lease(std::string_view id, std::string_view holder, int64_t until_ms,
+                                   int64_t now_ms) {
+  if (Status s = check_id(id); !s) return s;
+  auto lease = pool_.acquire();
+  if (!lease) return fail(lease.status());
+  Connection& c = **lease;
+  StatementUse q(c.take_lease);
+  q->bind_text(1, id);
+  q->bind_text(2, holder);
+  q->bind_int(3, until_ms);
+  q->bind_int(4, now_ms);
+  auto done = q->step();
+  if (!done) return fail(done.status());
+  return c.db.changes() == 1;
+}
+
+Status LocalStore::release_lease(std::string_view id, std::string_view holder) {
+  if (Status s = check_id(id); !s) return s;
+  auto lease = pool_.acquire();
+  if (!lease) return fail(lease.status());
+  Connection& c = **lease;
+  StatementUse q(c.drop_lease);
+  q->bind_text(1, id);
+  q->bind_text(2, holder);
+  auto done = q->step();
+  if (!done) return fail(done.status());
+  return Status::ok();
+}
+
 Result<uint64_t> LocalStore::sweep(int64_t now) {
   std::vector<std::string> doomed;
   int64_t removed = 0;
@@ -656,6 +715,13 @@ Result<uint64_t> LocalStore::sweep(int64_t now) {
     auto done = q->step();
     if (!done) return fail(done.status());
     removed = c.db.changes();
+    {
+      // Leases of holders that died; a lease is never longer than an entry is kept.
+      StatementUse dead(c.sweep_leases);
+      dead->bind_int(1, now * 1000);
+      auto swept = dead->step();
+      if (!swept) return fail(swept.status());
+    }
     if (Status s = txn->commit(); !s) return fail(s);
   }
   remove_blobs(doomed);

@@ -86,6 +86,24 @@ class MemoryStore final : public Store {
     }
     return s;
   }
+  Result<bool> try_lease(std::string_view id, std::string_view holder, int64_t until_ms,
+                         int64_t now_ms) override {
+    std::lock_guard lock(mu_);
+    if (leases_.size() >= kMaxLeases) {
+      // Only a holder that never released (an exception in its get) leaves one behind.
+      std::erase_if(leases_, [&](const auto& kv) { return kv.second.until_ms <= now_ms; });
+    }
+    auto [it, inserted] = leases_.try_emplace(std::string(id));
+    if (!inserted && it->second.holder != holder && it->second.until_ms > now_ms) return false;
+    it->second = Lease{std::string(holder), until_ms};
+    return true;
+  }
+  Status release_lease(std::string_view id, std::string_view holder) override {
+    std::lock_guard lock(mu_);
+    auto it = leases_.find(id);
+    if (it != leases_.end() && it->second.holder == holder) leases_.erase(it);
+    return Status::ok();
+  }
   std::string describe() const override { return "memory-store"; }
 
  private:
@@ -95,6 +113,11 @@ class MemoryStore final : public Store {
     int64_t last_access;  // unix seconds of the last use, as EntryInfo reports it
   };
   using Map = std::map<std::string, Slot, std::less<>>;
+  static constexpr size_t kMaxLeases = 4096;
+  struct Lease {
+    std::string holder;
+    int64_t until_ms = 0;
+  };
 
   int64_t now() const { return base::unix_seconds(now_seconds_); }
   // The record with `id` unless it is at or past its purge time (then it is only waiting for a
@@ -108,6 +131,7 @@ class MemoryStore final : public Store {
   const std::function<int64_t()> now_seconds_;
   std::mutex mu_;
   Map records_;
+  std::map<std::string, Lease, std::less<>> leases_;  // an entry's lease outlives its erase
   uint64_t uses_ = 0;
 };
 

@@ -48,6 +48,21 @@ class FaultyStore final : public Store {
     if (fail_writes) return Status::unavailable("injected: store is down");
     return inner_->erase(id);
   }
+  std::atomic<int> leases_granted{0};
+  std::atomic<int> leases_refused{0};
+  std::atomic<int> lease_releases{0};
+  Result<bool> try_lease(std::string_view id, std::string_view holder, int64_t until_ms,
+                         int64_t now_ms) override {
+    if (fail_writes) return Status::unavailable("injected: store is down");
+    auto granted = inner_->try_lease(id, holder, until_ms, now_ms);
+    if (granted) ++(*granted ? leases_granted : leases_refused);
+    return granted;
+  }
+  Status release_lease(std::string_view id, std::string_view holder) override {
+    ++lease_releases;
+    if (fail_writes) return Status::unavailable("injected: store is down");
+    return inner_->release_lease(id, holder);
+  }
   Result<uint64_t> sweep(int64_t now) override { return inner_->sweep(now); }
   Result<std::vector<EntryInfo>> list(size_t limit) override { return inner_->list(limit); }
   Result<uint64_t> clear() override { return inner_->clear(); }

@@ -93,6 +93,16 @@ class GetFlowTest : public ::testing::TestWithParam<FlowStore> {
   }
   // A new Cache on the same store: its memory tier is empty, as in another process.
   void reopen() { open(); }
+  // A second Cache on the same store and key beside `cache`, as another process would open it.
+  std::unique_ptr<Cache> open_other_cache() {
+    Config config;
+    config.store = Config::StoreKind::kCustom;
+    config.custom_store = store;
+    config.keys = {key};
+    config.clock = clock.fn();
+    config.log_level = LogLevel::kOff;
+    return Cache::open(config).value();
+  }
 
   GetResult get() { return get(request); }
   GetResult get(const Request& r) { return cache->get(profile, r, origin.fetcher()); }
