@@ -123,6 +123,31 @@ void BM_CacheGetMemoryHit(benchmark::State& state) {
 }
 BENCHMARK(BM_CacheGetMemoryHit);
 
+// The same 1 KB memory-tier hit from 1 to 8 threads on one Cache: items_per_second is the
+// total (real time), so the curve shows whether hits scale or collapse under contention.
+void BM_CacheGetMemoryHitThreads(benchmark::State& state) {
+  static std::unique_ptr<Cache> cache;
+  static const Response a = answer(1 << 10);
+  static const Fetcher fetcher = [](const Request&, const Validators&) { return a; };
+  static const Profile profile;
+  static const Request r = sample_request();
+  if (state.thread_index() == 0) {
+    Config config;
+    config.store = Config::StoreKind::kMemoryOnly;
+    cache = Cache::open(config).value();
+    cache->get(profile, r, fetcher);
+  }
+  // Google Benchmark starts every thread's loop together, after thread 0's setup above.
+  for (auto _ : state) {
+    GetResult result = cache->get(profile, r, fetcher);
+    if (result.source() != DataSource::kCacheMemory) state.SkipWithError("not a memory hit");
+    benchmark::DoNotOptimize(result);
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) cache.reset();
+}
+BENCHMARK(BM_CacheGetMemoryHitThreads)->ThreadRange(1, 8)->UseRealTime();
+
 // --- local store hit vs a bare SQLite point read of the same bytes ---
 
 void BM_LocalStoreGet(benchmark::State& state) {

@@ -40,10 +40,14 @@ struct HeldOrigin {
   std::latch release{1};
   std::atomic<bool> entered{false};
   std::function<Response(const Request&, const Validators&)> answer(std::string body) {
-    return [this, body](const Request&, const Validators&) {
+    return answer_with([body](const Request&, const Validators&) { return ok_response(body, {}); });
+  }
+  std::function<Response(const Request&, const Validators&)> answer_with(
+      std::function<Response(const Request&, const Validators&)> respond) {
+    return [this, respond](const Request& r, const Validators& v) {
       entered = true;
       release.wait();
-      return ok_response(body, {});
+      return respond(r, v);
     };
   }
 };
@@ -430,6 +434,63 @@ TEST_P(LeaseTest, TheHolderReleasesItsLeaseWhenItsCallEnds) {
   EXPECT_EQ(store->leases_granted, 1);
   EXPECT_EQ(store->lease_releases, 1);
   EXPECT_TRUE(store->try_lease(id(), "next", now_ms() + 1000, now_ms()).value());
+}
+
+// Two refreshers of one entry (a lease taken over; here no lease at all): the one whose 304
+// comes last does not write its head over the other's newer entry.
+TEST_P(LeaseTest, A304ThatComesAfterAnotherWritersRefreshDoesNotOverwriteIt) {
+  profile.refresh_lease = milliseconds(0);
+  answer_versions();
+  ASSERT_EQ(get().body(), "body v1");
+  clock.advance(seconds(61));
+  HeldOrigin held;
+  origin.respond = held.answer_with([](const Request&, const Validators& v) {
+    EXPECT_EQ(v.etag, "\"v1\"");
+    return not_modified_response();
+  });
+  GetResult slow;
+  std::thread slow_refresher([&] { slow = get(); });
+  ASSERT_TRUE(eventually([&] { return held.entered.load(); }));
+  other_origin.respond = [](const Request&, const Validators&) {
+    return ok_response("body v2", {{"ETag", "\"v2\""}});
+  };
+  ASSERT_EQ(other->get(profile, request, other_origin.fetcher()).body(), "body v2");
+  held.release.count_down();
+  slow_refresher.join();
+  EXPECT_EQ(slow.source(), DataSource::kCacheOriginalNotModified);
+  EXPECT_EQ(slow.body(), "body v1");  // its own answer, not written
+  auto third = open_other_cache();
+  GetResult now_stored = third->get(profile, request, other_origin.fetcher());
+  EXPECT_EQ(now_stored.source(), DataSource::kCache);
+  EXPECT_EQ(now_stored.body(), "body v2");
+  EXPECT_EQ(third->stats().corrupt_entries, 0u);
+  // The slow refresher's memory tier no longer holds its own copy as fresh.
+  EXPECT_EQ(get().body(), "body v2");
+}
+
+TEST_P(LeaseTest, AStaleExtensionAfterAnotherWritersRefreshLeavesItsExpiry) {
+  profile.refresh_lease = milliseconds(0);
+  answer_versions();
+  ASSERT_EQ(get().body(), "body v1");
+  clock.advance(seconds(61));
+  HeldOrigin held;
+  origin.respond = held.answer_with(
+      [](const Request&, const Validators&) { return Response::failure("origin down"); });
+  GetResult slow;
+  std::thread slow_refresher([&] { slow = get(); });
+  ASSERT_TRUE(eventually([&] { return held.entered.load(); }));
+  other_origin.respond = [](const Request&, const Validators&) {
+    return ok_response("body v2", {});
+  };
+  GetResult fresh = other->get(profile, request, other_origin.fetcher());
+  ASSERT_EQ(fresh.body(), "body v2");
+  held.release.count_down();
+  slow_refresher.join();
+  EXPECT_EQ(slow.source(), DataSource::kErrorCache);
+  EXPECT_EQ(slow.body(), "body v1");
+  // The newer entry keeps its own 60 s, not the 30 s stale extension.
+  EXPECT_EQ(record().expires, std::chrono::system_clock::to_time_t(fresh.expires()));
+  EXPECT_EQ(get().body(), "body v2");
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, LeaseTest, kAllFlowStores, test_name_suffix);

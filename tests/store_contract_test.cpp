@@ -384,6 +384,50 @@ TEST_P(StoreContractTest, ClearDeletesEveryRecordAndCountsThem) {
   EXPECT_EQ(store->clear().value(), 0u);
 }
 
+// --- compare-and-set of touch and replace_head ---
+
+TEST_P(StoreContractTest, TouchWithTheExpiryItReadChangesTheTimes) {
+  StoredRecord r = record(1);
+  put(r);
+  ASSERT_TRUE(store->touch(r.id, now() + 500, now() + 900, r.expires));
+  EXPECT_EQ(get(1)->expires, now() + 500);
+  EXPECT_EQ(get(1)->purge_at, now() + 900);
+}
+
+TEST_P(StoreContractTest, TouchAfterAnotherWriterMovedTheExpiryIsAConflictAndChangesNothing) {
+  StoredRecord r = record(1);
+  put(r);
+  ASSERT_TRUE(store->touch(r.id, now() + 500, now() + 900));  // the other writer
+  Status late = store->touch(r.id, now() + 50, now() + 90, r.expires);
+  EXPECT_EQ(late.code(), Code::kConflict) << late.to_string();
+  EXPECT_EQ(get(1)->expires, now() + 500);
+  EXPECT_EQ(get(1)->purge_at, now() + 900);
+}
+
+TEST_P(StoreContractTest, ReplaceHeadAfterAnotherWriterIsAConflictAndKeepsTheirRecord) {
+  StoredRecord r = record(1, "first body");
+  put(r);
+  StoredRecord theirs = record(1, "their body", 300, 2000);
+  theirs.head = "their head";
+  put(theirs);
+  Status late = store->replace_head(r.id, "my head", now() + 50, now() + 90, r.expires);
+  EXPECT_EQ(late.code(), Code::kConflict) << late.to_string();
+  expect_same(*get(1), theirs);
+  ASSERT_TRUE(store->replace_head(r.id, "my head", now() + 50, now() + 90, theirs.expires));
+  EXPECT_EQ(get(1)->head, "my head");
+  EXPECT_EQ(get(1)->body, "their body");
+}
+
+TEST_P(StoreContractTest, ACompareAndSetOnAMissingOrPurgedRecordIsNotFound) {
+  EXPECT_EQ(store->touch(id_of(1), now() + 5, now() + 9, now()).code(), Code::kNotFound);
+  EXPECT_EQ(store->replace_head(id_of(1), "h", now() + 5, now() + 9, now()).code(),
+            Code::kNotFound);
+  StoredRecord r = record(2, "body", 10, 20);
+  put(r);
+  clock.advance(std::chrono::seconds(20));  // at its purge second
+  EXPECT_EQ(store->touch(r.id, now() + 5, now() + 9, r.expires).code(), Code::kNotFound);
+}
+
 // --- refresh leases ---
 
 // Lease times are milliseconds from the test clock's now (t), as a cache would give them.

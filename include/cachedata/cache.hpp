@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -145,6 +146,19 @@ class Cache {
   // the fetcher is copied and called once more from a background thread after get() returns:
   // it must stay callable until the Cache is destroyed (the destructor waits for that call).
   GetResult get(const Profile& profile, const Request& request, const Fetcher& fetcher);
+
+  // As get(), without holding a thread while the source answers. The memory tier and the store
+  // are looked in on the calling thread; a hit (or any result that needs no source) calls
+  // `done` there, before get_async returns. Otherwise the fetcher is started and get_async
+  // returns; when it answers, the answer is stored and `done` is called on one of the cache's
+  // completion threads (a small fixed pool, never the fetcher's network thread). Gets of one
+  // entry that need the source at the same time share one call, with get()'s as well.
+  // `done` must be quick and must not throw; Request::max_wait does not apply (the caller waits
+  // as it likes: see the future overload). ~Cache waits for the calls in flight to end.
+  void get_async(const Profile& profile, const Request& request, AsyncFetcher fetcher,
+                 std::function<void(GetResult)> done);
+  std::future<GetResult> get_async(const Profile& profile, const Request& request,
+                                   AsyncFetcher fetcher);
 
   // Blocks until every background refresh scheduled so far has finished (or been dropped). A
   // short-lived program (the CLI) calls it before exiting, since the destructor drops the

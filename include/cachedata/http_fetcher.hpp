@@ -9,7 +9,8 @@
 // after how many attempts; the fetcher never throws. An HttpFetcher is an immutable value: copy
 // it freely and call it from many threads at once; each thread reuses its own libcurl handle, so
 // connections to an origin are kept alive across calls. With PaginationOptions, one call fetches
-// every page of a list and returns them combined into one answer.
+// every page of a list and returns them combined into one answer. async() gives the same fetches
+// as an AsyncFetcher (Cache::get_async), with no thread per call in flight.
 #pragma once
 
 #include <chrono>
@@ -134,6 +135,13 @@ class HttpFetcher {
   // when options.pagination says so.
   static Response fetch(const Request& request, const Validators& validators,
                         const HttpFetcherOptions& options);
+
+  // The same fetcher without a thread per call, for Cache::get_async: every call of the
+  // returned AsyncFetcher is driven by one network thread shared by the whole process (libcurl's
+  // multi interface), with these options, and its answer goes to `done` on that thread. Waits
+  // between retries are timers, not sleeps. A paginated fetch (PaginationOptions) is the
+  // exception: its pages follow one another on a thread of its own per call.
+  AsyncFetcher async() const;
 
   const HttpFetcherOptions& options() const { return options_; }
 

@@ -42,4 +42,11 @@ struct Response {
 
 using Fetcher = std::function<Response(const Request&, const Validators&)>;
 
+// A fetcher that answers later (Cache::get_async): it starts the call and returns at once, then
+// calls `done` exactly once with the answer, from any thread. It must not block while the
+// source answers: that is the point. HttpFetcher::async() gives one on libcurl's multi
+// interface. A fetcher that throws instead of starting is treated as a source failure.
+using AsyncFetcher =
+    std::function<void(const Request&, const Validators&, std::function<void(Response)> done)>;
+
 }  // namespace cachedata

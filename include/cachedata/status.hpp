@@ -25,6 +25,7 @@ class Status {
     kUnavailable,      // a dependency (store, origin) cannot be reached
     kTimeout,          // a deadline passed
     kTooLarge,         // an item over a configured or protocol limit
+    kConflict,         // a conditional write found the record changed by another writer
   };
 
   Status() = default;
@@ -38,6 +39,7 @@ class Status {
   static Status unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Status timeout(std::string msg) { return {Code::kTimeout, std::move(msg)}; }
   static Status too_large(std::string msg) { return {Code::kTooLarge, std::move(msg)}; }
+  static Status conflict(std::string msg) { return {Code::kConflict, std::move(msg)}; }
 
   bool is_ok() const { return code_ == Code::kOk; }
   explicit operator bool() const { return is_ok(); }

@@ -83,12 +83,22 @@ class Store {
   // Inserts or replaces the record with the same id.
   virtual Status put(const StoredRecord& record) = 0;
   // Sets expiry and purge time of an existing record without rewriting its parts.
-  // kNotFound when there is no such record.
-  virtual Status touch(std::string_view id, int64_t expires, int64_t purge_at) = 0;
+  // kNotFound when there is no such record. With `if_expires`, a compare-and-set: only when the
+  // record's expiry is still that value (the one the caller read), else kConflict and nothing
+  // changes, so of two refreshers of one entry the second never undoes the first's work.
+  virtual Status touch(std::string_view id, int64_t expires, int64_t purge_at,
+                       std::optional<int64_t> if_expires) = 0;
+  Status touch(std::string_view id, int64_t expires, int64_t purge_at) {
+    return touch(id, expires, purge_at, std::nullopt);
+  }
   // Replaces the head, expiry and purge time of an existing record, keeping its body as it is
-  // (a 304 answer). kNotFound when there is no such record.
+  // (a 304 answer). kNotFound when there is no such record; `if_expires` as for touch().
   virtual Status replace_head(std::string_view id, std::string_view head, int64_t expires,
-                              int64_t purge_at) = 0;
+                              int64_t purge_at, std::optional<int64_t> if_expires) = 0;
+  Status replace_head(std::string_view id, std::string_view head, int64_t expires,
+                      int64_t purge_at) {
+    return replace_head(id, head, expires, purge_at, std::nullopt);
+  }
   virtual Status erase(std::string_view id) = 0;
   // Deletes every record whose purge time is at or before `now`; returns how many.
   virtual Result<uint64_t> sweep(int64_t now) = 0;

@@ -18,6 +18,8 @@ const char* code_name(Status::Code code) {
       return "unavailable";
     case Status::Code::kTimeout:
       return "timeout";
+    case Status::Code::kConflict:
+      return "conflict";
     case Status::Code::kTooLarge:
       return "too large";
   }

@@ -38,5 +38,6 @@ void register_get(CLI::App& app);
 void register_inspect(CLI::App& app);
 void register_purge(CLI::App& app);
 void register_stats(CLI::App& app);
+void register_bench(CLI::App& app);  // src/cli/bench/
 
 }  // namespace cachedata::cli

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   cachedata::cli::register_inspect(app);
   cachedata::cli::register_purge(app);
   cachedata::cli::register_stats(app);
+  cachedata::cli::register_bench(app);
   cachedata::cli::register_storage(app);
   cachedata::cli::register_key(app);
   try {

@@ -32,6 +32,17 @@ target_compile_definitions(cachedata_cli_storage PRIVATE
   CACHEDATA_VERSION="${PROJECT_VERSION}" CACHEDATA_INFRA_DIR="${PROJECT_SOURCE_DIR}/infra")
 target_link_libraries(cachedata_cli_storage PUBLIC cachedata_cli_common)
 
+# `cachedata bench` (src/cli/bench/): the load generator, its own module; its pure parts (the
+# latency histogram, the key chooser) are tested directly by cli_bench_test.
+add_library(cachedata_cli_bench STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/bench/latency_histogram.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/bench/key_chooser.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/bench/bench_run.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/bench/cmd_bench.cpp
+)
+target_compile_options(cachedata_cli_bench PRIVATE ${CACHEDATA_WARNINGS})
+target_link_libraries(cachedata_cli_bench PUBLIC cachedata_cli_common)
+
 target_sources(cachedata_cli PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/main.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cmd_get.cpp
@@ -39,7 +50,7 @@ target_sources(cachedata_cli PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/cmd_purge.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cmd_stats.cpp
 )
-target_link_libraries(cachedata_cli PRIVATE cachedata_cli_storage)
+target_link_libraries(cachedata_cli PRIVATE cachedata_cli_storage cachedata_cli_bench)
 install(FILES
   ${PROJECT_SOURCE_DIR}/infra/template-storage-cache-data.yml
   ${PROJECT_SOURCE_DIR}/infra/template-application-sample.yml

@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -27,6 +29,7 @@
 #include "core/memory_tier.hpp"
 #include "core/request_id.hpp"
 #include "core/single_flight.hpp"
+#include "core/task_pool.hpp"
 #include "crypto/keyring.hpp"
 #include "crypto/random.hpp"
 
@@ -89,8 +92,14 @@ struct detail::CacheState {
   GetObserver observer;
   const std::string lease_holder = make_lease_holder();
   core::SingleFlight<SharedAnswer> flights{abandoned_answer()};
-  // Last member: destroyed first, so a running refresh never outlives what it uses.
+  // Asynchronous gets whose fetch has started and not yet finished (~Cache waits for them).
+  std::mutex async_mu;
+  std::condition_variable async_idle;
+  size_t async_in_flight = 0;
+  // Destroyed before everything above, so a running refresh or completion never outlives what
+  // it uses: the completions of get_async (store writes, callbacks), then the refresher.
   core::BackgroundRefresher refresher;
+  core::TaskPool completions{4};
 
   explicit CacheState(Config c) : config(std::move(c)), logger(config.log_level, config.log_sink) {}
 
@@ -143,7 +152,7 @@ struct GetFlow {
   std::string id{};          // where the answer lives: primary_id, or its Vary variant
   std::optional<core::CachePolicy> policy{};  // made (and the profile validated) first in run()
   std::vector<std::string> answer_vary{};     // unkeyed Vary names of the answer it got
-  bool store_read_failed = false;  // the store is down for this get: no lease to wait on
+  bool store_read_failed = false;             // the store is down for this get: no lease to wait on
 
   GetResult finish(DataSource source, std::shared_ptr<const Entry> entry, int64_t expires,
                    std::string error = {}, bool stale = false, bool rejected = false) {
@@ -284,7 +293,16 @@ struct GetFlow {
           primary_id);
   }
 
-  // Extends a held entry's expiry without rewriting its parts (stale served on error).
+  // Another writer (a process that took the lease over) changed the entry since it was read:
+  // its version stands, and this process's copy in memory is no longer the stored one.
+  void yield_to_other_writer(const Status& s) {
+    if (c.memory) c.memory->erase(id);
+    c.logger.log(LogLevel::kInfo, "entry " + id.substr(0, 12) +
+                                      " was refreshed by another writer meanwhile: " + s.message());
+  }
+
+  // Extends a held entry's expiry without rewriting its parts (stale served on error): a
+  // compare-and-set on the expiry it was found with.
   void extend(const Found& found, int64_t expires) {
     if (c.memory) c.memory->put(id, found.entry, expires);
     if (!c.store) return;
@@ -293,16 +311,18 @@ struct GetFlow {
       write(std::make_shared<Entry>(*found.entry), expires, id);
       return;
     }
-    Status s = c.store->touch(id, expires, c.purge_at(expires));
+    Status s = c.store->touch(id, expires, c.purge_at(expires), found.expires);
     if (s.code() == Status::Code::kNotFound && found.from_memory) {
       // The store lost it (swept, evicted): put it back.
       write(std::make_shared<Entry>(*found.entry), expires, id);
       return;
     }
+    if (s.code() == Status::Code::kConflict) return yield_to_other_writer(s);
     if (!s) log_store_error("touch", s);
   }
 
-  // A 304: the refreshed head replaces the stored one; the body stays where it is.
+  // A 304: the refreshed head replaces the stored one (a compare-and-set on the expiry it was
+  // found with); the body stays where it is.
   void refresh_head(const Found& found, const std::shared_ptr<Entry>& refreshed, int64_t expires) {
     if (c.store) {
       if (found.id != id) {
@@ -310,11 +330,12 @@ struct GetFlow {
         return;
       }
       std::string head = core::seal_head(*refreshed, id, keys->current(), profile.encrypt);
-      Status s = c.store->replace_head(id, head, expires, c.purge_at(expires));
+      Status s = c.store->replace_head(id, head, expires, c.purge_at(expires), found.expires);
       if (s.code() == Status::Code::kNotFound) {
         write(refreshed, expires, id);  // the store lost it meanwhile: put it back whole
         return;
       }
+      if (s.code() == Status::Code::kConflict) return yield_to_other_writer(s);
       if (!s) log_store_error("head refresh", s);
     }
     if (c.memory) c.memory->put(id, refreshed, expires);
@@ -349,7 +370,19 @@ struct GetFlow {
     c.refresher.submit(id, std::move(task));
   }
 
+  // What look_up() leaves for the call to the source.
+  bool had_entry = false;
+  std::optional<Found> stale_entry{};
+  bool forced_call = false;
+
   GetResult run() {
+    if (auto answered = look_up()) return std::move(answered).value();
+    return call_once(had_entry, stale_entry, forced_call, /*depth=*/0);
+  }
+
+  // Everything before the call to the source: the result when none is needed (a hit, a
+  // remembered failure, a stale answer within stale-while-revalidate, a rejection).
+  std::optional<GetResult> look_up() {
     c.count(c.counters.gets);
     now = c.now();
     const double jitter = profile.interval_jitter.count() > 0 ? 1.0 - uniform_random() : 0.0;
@@ -394,7 +427,10 @@ struct GetFlow {
                     stale->entry, stale->expires, {}, /*stale=*/true);
     }
     c.count(c.counters.misses);
-    return call_once(found.has_value(), stale, forced, /*depth=*/0);
+    had_entry = found.has_value();
+    stale_entry = std::move(stale);
+    forced_call = forced;
+    return std::nullopt;
   }
 
   // Single flight: the first get of this id in the process calls the source (under the store's
@@ -412,19 +448,24 @@ struct GetFlow {
       deadline = std::chrono::steady_clock::now() + request.max_wait;
     std::shared_ptr<const SharedAnswer> shared = c.flights.wait(ticket, deadline);
     if (!shared) return gave_up(stale);
-    if (!shared->vary.empty()) {
-      // The answer varies on request headers outside the id: it is this get's answer only if
-      // this get's values of them are the same.
-      auto mine = variant_id(shared->vary);
+    if (auto joined = joined_result(*shared)) return std::move(joined).value();
+    // Its own variant: nothing found yet, so nothing to revalidate or serve stale.
+    if (depth > 0) return call_under_lease(false, std::nullopt, forced);
+    return call_once(false, std::nullopt, forced, depth + 1);
+  }
+
+  // A waiter's copy of the leader's result; empty (and `id` set to this get's own variant)
+  // when the answer varies on request headers outside the id whose values differ here.
+  std::optional<GetResult> joined_result(const SharedAnswer& shared) {
+    if (!shared.vary.empty()) {
+      auto mine = variant_id(shared.vary);
       if (!mine) return fail_early(mine.status());
-      if (*mine != shared->id) {
+      if (*mine != shared.id) {
         id = std::move(mine).value();
-        // Its own variant: nothing found yet, so nothing to revalidate or serve stale.
-        if (depth > 0) return call_under_lease(false, std::nullopt, forced);
-        return call_once(false, std::nullopt, forced, depth + 1);
+        return std::nullopt;
       }
     }
-    GetResult::Parts parts = shared->parts;
+    GetResult::Parts parts = shared.parts;
     parts.joined = true;
     parts.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
     return GetResult(std::move(parts));
@@ -450,8 +491,10 @@ struct GetFlow {
     HeldLease() = default;
     HeldLease(const HeldLease&) = delete;
     HeldLease& operator=(const HeldLease&) = delete;
-    ~HeldLease() {
+    ~HeldLease() { release(); }
+    void release() {
       if (store != nullptr) (void)store->release_lease(id, *holder);
+      store = nullptr;
     }
   };
 
@@ -482,9 +525,9 @@ struct GetFlow {
       auto granted = c.store->try_lease(leased_id, c.lease_holder, now_ms + lease_ms, now_ms);
       if (!granted) {
         // Not counted as a write error: the entry's own write, next, counts if the store is down.
-        c.logger.log(LogLevel::kWarn, "store lease failed (" + c.store->describe() +
-                                          "), calling the source without it: " +
-                                          granted.status().to_string());
+        c.logger.log(LogLevel::kWarn,
+                     "store lease failed (" + c.store->describe() +
+                         "), calling the source without it: " + granted.status().to_string());
         return std::nullopt;
       }
       if (*granted) {
@@ -527,13 +570,24 @@ struct GetFlow {
 
   // Calls the source and stores what it answered (the state table's lower half).
   GetResult call_and_store(bool found, const std::optional<Found>& stale, bool forced) {
+    const Validators validators = validators_for(stale, forced);
+    uint32_t fetch_ms = 0;
+    Response response = call_source(validators, fetch_ms);
+    return store_answer(std::move(response), fetch_ms, validators, found, stale, forced);
+  }
+
+  static Validators validators_for(const std::optional<Found>& stale, bool forced) {
     Validators validators;
     if (stale && !forced) {
       validators.etag = stale->entry->etag;
       validators.last_modified = stale->entry->last_modified;
     }
-    uint32_t fetch_ms = 0;
-    Response response = call_source(validators, fetch_ms);
+    return validators;
+  }
+
+  // What the source answered becomes the result, and the entry as the policy says.
+  GetResult store_answer(Response response, uint32_t fetch_ms, const Validators& validators,
+                         bool found, const std::optional<Found>& stale, bool forced) {
     now = c.now();
 
     if (response.is_not_modified() && stale && !validators.empty()) {
@@ -629,7 +683,178 @@ Result<std::unique_ptr<Cache>> Cache::open(Config config, CacheParts parts) {
 }
 
 Cache::Cache(std::unique_ptr<detail::CacheState> state) : impl_(std::move(state)) {}
-Cache::~Cache() = default;
+
+Cache::~Cache() {
+  // A fetch still in flight calls back into this cache: wait for each to end (by its answer or
+  // its own deadline) before anything it uses goes.
+  std::unique_lock lock(impl_->async_mu);
+  impl_->async_idle.wait(lock, [&] { return impl_->async_in_flight == 0; });
+}
+
+// One asynchronous get: everything its flow refers to, kept alive until it has finished.
+struct AsyncGet {
+  AsyncGet(detail::CacheState& state, const Profile& p, const Request& r, AsyncFetcher f,
+           std::function<void(GetResult)> d)
+      : c(state), profile(p), request(r), async_fetcher(std::move(f)), done(std::move(d)) {}
+
+  detail::CacheState& c;
+  const Profile profile;
+  const Request request;
+  const AsyncFetcher async_fetcher;
+  std::function<void(GetResult)> done;
+  // For the rare paths that wait anyway (a lease held by another process with no stale entry
+  // to serve, a Vary answer of other values, a background refresh): get()'s flow, on a
+  // completion thread, with the async fetcher waited for.
+  Fetcher waiting_fetcher;
+  std::optional<GetFlow> flow;
+  std::optional<core::SingleFlight<SharedAnswer>::Ticket> ticket;
+  GetFlow::HeldLease lease;
+  Validators validators;
+  Clock::time_point fetch_started;
+};
+
+namespace {
+
+Fetcher waiting_on(AsyncFetcher fetcher) {
+  return [fetcher = std::move(fetcher)](const Request& request, const Validators& validators) {
+    auto answer = std::make_shared<std::promise<Response>>();
+    auto future = answer->get_future();
+    fetcher(request, validators, [answer](Response r) { answer->set_value(std::move(r)); });
+    return future.get();
+  };
+}
+
+void deliver(const std::shared_ptr<AsyncGet>& a, GetResult result) {
+  if (a->c.observer) a->c.observer(a->request, result);
+  try {
+    a->done(std::move(result));
+  } catch (...) {
+    // The caller's callback must not throw; if it does, the cache carries on.
+  }
+}
+
+// The leader's result: to its waiters, then to its caller.
+void publish_and_deliver(const std::shared_ptr<AsyncGet>& a, GetResult result) {
+  a->lease.release();
+  if (a->ticket && a->ticket->leader()) {
+    a->c.flights.publish(*a->ticket,
+                         SharedAnswer{result.parts(), a->flow->id, a->flow->answer_vary});
+  }
+  deliver(a, std::move(result));
+}
+
+// The source has answered: store it and finish, on a completion thread.
+void on_answer(const std::shared_ptr<AsyncGet>& a, Response response) {
+  GetFlow& f = *a->flow;
+  const auto fetch_ms = static_cast<uint32_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - a->fetch_started)
+          .count());
+  GetResult result;
+  try {
+    result = f.store_answer(std::move(response), fetch_ms, a->validators, f.had_entry,
+                            f.stale_entry, f.forced_call);
+  } catch (const std::exception& e) {
+    result = f.fail_early(Status::unavailable(std::string("internal failure: ") + e.what()));
+  }
+  publish_and_deliver(a, std::move(result));
+}
+
+// The rest of get()'s flow, waiting, on a completion thread.
+void finish_waiting(const std::shared_ptr<AsyncGet>& a) {
+  a->c.completions.submit([a] {
+    GetFlow& f = *a->flow;
+    GetResult result;
+    try {
+      result = f.call_under_lease(f.had_entry, f.stale_entry, f.forced_call);
+    } catch (const std::exception& e) {
+      result = f.fail_early(Status::unavailable(std::string("internal failure: ") + e.what()));
+    }
+    publish_and_deliver(a, std::move(result));
+  });
+}
+
+// A get that needs the source: join the call in flight, or lead one.
+void start_call(const std::shared_ptr<AsyncGet>& a) {
+  detail::CacheState& c = a->c;
+  GetFlow& f = *a->flow;
+  a->ticket.emplace(c.flights.join(f.id));
+  if (!a->ticket->leader()) {
+    c.count(c.counters.single_flight_waits);
+    c.flights.on_outcome(*a->ticket, [a](const std::shared_ptr<const SharedAnswer>& shared) {
+      if (auto joined = a->flow->joined_result(*shared)) return deliver(a, std::move(*joined));
+      // Its own variant (Vary): a call of its own.
+      a->ticket.reset();
+      a->flow->had_entry = false;
+      a->flow->stale_entry.reset();
+      finish_waiting(a);
+    });
+    return;
+  }
+  // The lease without waiting on this thread: taken, or not needed, or the store cannot grant
+  // one (called without it); held elsewhere: the stale entry, else the waiting flow.
+  if (c.store && a->profile.refresh_lease.count() > 0 && !f.forced_call && !f.store_read_failed) {
+    const int64_t now_ms = core::unix_millis(c.now());
+    auto granted =
+        c.store->try_lease(f.id, c.lease_holder, now_ms + a->profile.refresh_lease.count(), now_ms);
+    if (granted && *granted) {
+      a->lease.store = c.store.get();
+      a->lease.id = f.id;
+      a->lease.holder = &c.lease_holder;
+    } else if (granted) {
+      return finish_waiting(a);  // await_lease serves the stale entry at once, or waits
+    }
+  }
+  a->validators = GetFlow::validators_for(f.stale_entry, f.forced_call);
+  c.count(c.counters.fetches);
+  {
+    std::lock_guard lock(c.async_mu);
+    ++c.async_in_flight;
+  }
+  a->fetch_started = Clock::now();
+  // Leaves the fetch: the answer goes to a completion thread, and the cache may then go.
+  auto answered = [a](Response response) {
+    detail::CacheState& state = a->c;
+    state.completions.submit([a, response = std::move(response)]() mutable {
+      on_answer(a, std::move(response));
+      std::lock_guard lock(a->c.async_mu);
+      if (--a->c.async_in_flight == 0) a->c.async_idle.notify_all();
+    });
+  };
+  try {
+    a->async_fetcher(a->request, a->validators, answered);
+  } catch (const std::exception& e) {
+    answered(Response::failure(std::string("fetcher threw: ") + e.what()));
+  } catch (...) {
+    answered(Response::failure("fetcher threw a non-standard exception"));
+  }
+}
+
+}  // namespace
+
+void Cache::get_async(const Profile& profile, const Request& request, AsyncFetcher fetcher,
+                      std::function<void(GetResult)> done) {
+  auto a =
+      std::make_shared<AsyncGet>(*impl_, profile, request, std::move(fetcher), std::move(done));
+  a->waiting_fetcher = waiting_on(a->async_fetcher);
+  a->flow.emplace(*impl_, a->profile, a->request, a->waiting_fetcher);
+  try {
+    if (auto answered = a->flow->look_up()) return deliver(a, std::move(answered).value());
+    start_call(a);
+  } catch (const std::exception& e) {
+    // Only resource exhaustion gets here (allocation, OpenSSL out of memory).
+    deliver(a,
+            a->flow->fail_early(Status::unavailable(std::string("internal failure: ") + e.what())));
+  }
+}
+
+std::future<GetResult> Cache::get_async(const Profile& profile, const Request& request,
+                                        AsyncFetcher fetcher) {
+  auto result = std::make_shared<std::promise<GetResult>>();
+  auto future = result->get_future();
+  get_async(profile, request, std::move(fetcher),
+            [result](GetResult r) { result->set_value(std::move(r)); });
+  return future;
+}
 
 GetResult Cache::get(const Profile& profile, const Request& request, const Fetcher& fetcher) {
   GetResult result;

@@ -23,6 +23,7 @@
 #include <curl/curl.h>
 
 #include <cerrno>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -62,10 +63,17 @@ class EasyHandle {
   // cannot make one.
   template <Callback on_body, Callback on_header>
   static EasyHandle* for_this_thread() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    global_init();
     thread_local EasyHandle handle(on_body, on_header);
     return handle.curl_ != nullptr ? &handle : nullptr;
+  }
+  // A handle of its own (the asynchronous fetcher's: one per call in flight, on its thread);
+  // nullptr when libcurl cannot make one.
+  template <Callback on_body, Callback on_header>
+  static std::unique_ptr<EasyHandle> make() {
+    global_init();
+    std::unique_ptr<EasyHandle> handle(new EasyHandle(on_body, on_header));
+    return handle->curl_ != nullptr ? std::move(handle) : nullptr;
   }
 
   EasyHandle(const EasyHandle&) = delete;
@@ -125,6 +133,10 @@ class EasyHandle {
   }
 
  private:
+  static void global_init() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  }
   EasyHandle(Callback on_body, Callback on_header) : curl_(curl_easy_init()) {
     if (curl_ == nullptr) return;
     curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");

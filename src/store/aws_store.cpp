@@ -113,14 +113,17 @@ class AwsStore final : public Store {
     return Status::ok();
   }
 
-  Status touch(std::string_view id, int64_t expires, int64_t purge_at) override {
-    return update(id, "SET #e = :e, #p = :p", expires, purge_at, std::nullopt);
+  using Store::replace_head;
+  using Store::touch;
+  Status touch(std::string_view id, int64_t expires, int64_t purge_at,
+               std::optional<int64_t> if_expires) override {
+    return update(id, "SET #e = :e, #p = :p", expires, purge_at, std::nullopt, if_expires);
   }
 
-  Status replace_head(std::string_view id, std::string_view head, int64_t expires,
-                      int64_t purge_at) override {
+  Status replace_head(std::string_view id, std::string_view head, int64_t expires, int64_t purge_at,
+                      std::optional<int64_t> if_expires) override {
     if (head.empty()) return Status::invalid_argument("aws store: an empty head");
-    return update(id, "SET #e = :e, #p = :p, #h = :h", expires, purge_at, head);
+    return update(id, "SET #e = :e, #p = :p, #h = :h", expires, purge_at, head, if_expires);
   }
 
   Status erase(std::string_view id) override {
@@ -333,15 +336,21 @@ class AwsStore final : public Store {
     return std::optional<std::string>(std::move(body));
   }
 
-  // UpdateItem on a live entry (it exists and is not past its purge time), else kNotFound.
+  // UpdateItem on a live entry (it exists and is not past its purge time), else kNotFound; with
+  // `if_expires`, only while its expiry is that value, else kConflict.
   Status update(std::string_view id, const char* expression, int64_t expires, int64_t purge_at,
-                std::optional<std::string_view> head) {
+                std::optional<std::string_view> head, std::optional<int64_t> if_expires) {
     if (!is_id(id)) return invalid_id(id);
     aws::Expression condition;
     condition.condition = "attribute_exists(#i) AND #p > :now";
+    if (if_expires) {
+      condition.condition += " AND #e = :read";
+      condition.values[":read"] = attr::N(*if_expires);
+    }
     condition.names = {{"#i", kId}, {"#e", kExpires}, {"#p", kPurge}};
-    condition.values = {
-        {":e", attr::N(expires)}, {":p", attr::N(purge_at)}, {":now", attr::N(now())}};
+    condition.values[":e"] = attr::N(expires);
+    condition.values[":p"] = attr::N(purge_at);
+    condition.values[":now"] = attr::N(now());
     if (head) {
       condition.names["#h"] = kHead;
       condition.values[":h"] = attr::B(*head);
@@ -349,6 +358,18 @@ class AwsStore final : public Store {
     auto updated = dynamodb_->update_item(options_.table, key_of(id), expression, condition);
     if (!updated) return fail("update", updated.status());
     if (updated->condition_failed) {
+      if (if_expires) {
+        // Which part of the condition failed: a live item means another writer moved it.
+        auto item = dynamodb_->get_item(options_.table, key_of(id));
+        if (!item) return fail("update", item.status());
+        if (item->has_value()) {
+          auto purge = attr::get_n(**item, kPurge);
+          if (purge && *purge > now()) {
+            return Status::conflict("aws store: entry " + std::string(id.substr(0, 12)) +
+                                    " was changed by another writer");
+          }
+        }
+      }
       return Status::not_found("aws store: no entry " + std::string(id));
     }
     return Status::ok();

@@ -119,6 +119,8 @@ Status with_code(Status::Code code, std::string msg) {
       return Status::timeout(std::move(msg));
     case Status::Code::kTooLarge:
       return Status::too_large(std::move(msg));
+    case Status::Code::kConflict:
+      return Status::conflict(std::move(msg));
   }
   return Status::io_error(std::move(msg));
 }
@@ -201,6 +203,7 @@ struct Connection {
   sqlite::Statement erase;
   sqlite::Statement touch;
   sqlite::Statement replace_head;
+  sqlite::Statement live_expires;
   sqlite::Statement bump_access;
   sqlite::Statement purgeable_files;
   sqlite::Statement sweep;
@@ -227,11 +230,16 @@ const std::pair<sqlite::Statement Connection::*, const char*> kStatements[] = {
     {&Connection::lru,
      "SELECT id, size, blob_file FROM entries WHERE id<>?1 ORDER BY last_access, rowid"},
     {&Connection::erase, "DELETE FROM entries WHERE id=?1"},
-    {&Connection::touch, "UPDATE entries SET expires=?2, purge_at=?3 WHERE id=?1 AND purge_at>?4"},
+    // ?5: the expiry the caller read (a compare-and-set), or NULL for any.
+    {&Connection::touch,
+     "UPDATE entries SET expires=?2, purge_at=?3 "
+     "WHERE id=?1 AND purge_at>?4 AND (?5 IS NULL OR expires=?5)"},
     // SET expressions see the old row: the size swaps the old head's length for the new one's.
     {&Connection::replace_head,
-     "UPDATE entries SET head=?2, expires=?3, purge_at=?4, "
-     "size=size-length(head)+length(?2) WHERE id=?1 AND purge_at>?5"},
+     "UPDATE entries SET head=?6, expires=?2, purge_at=?3, "
+     "size=size-length(head)+length(?6) WHERE id=?1 AND purge_at>?4 AND (?5 IS NULL OR "
+     "expires=?5)"},
+    {&Connection::live_expires, "SELECT expires FROM entries WHERE id=?1 AND purge_at>?2"},
     {&Connection::bump_access, "UPDATE entries SET last_access=?2 WHERE id=?1 AND last_access<?2"},
     {&Connection::purgeable_files,
      "SELECT blob_file FROM entries WHERE purge_at<=?1 AND blob_file IS NOT NULL"},
@@ -399,9 +407,12 @@ class LocalStore final : public Store {
 
   Result<std::optional<StoredRecord>> get(std::string_view id) override;
   Status put(const StoredRecord& record) override;
-  Status touch(std::string_view id, int64_t expires, int64_t purge_at) override;
-  Status replace_head(std::string_view id, std::string_view head, int64_t expires,
-                      int64_t purge_at) override;
+  using Store::replace_head;
+  using Store::touch;
+  Status touch(std::string_view id, int64_t expires, int64_t purge_at,
+               std::optional<int64_t> if_expires) override;
+  Status replace_head(std::string_view id, std::string_view head, int64_t expires, int64_t purge_at,
+                      std::optional<int64_t> if_expires) override;
   Status erase(std::string_view id) override;
   Result<uint64_t> sweep(int64_t now) override;
   Result<std::vector<EntryInfo>> list(size_t limit) override;
@@ -425,6 +436,9 @@ class LocalStore final : public Store {
   Result<std::optional<std::string>> read_blob(const std::string& name, uint64_t size);
   void remove_blobs(const std::vector<std::string>& names);
   void remove_orphan_files();
+  // touch (no head) and replace_head.
+  Status update(std::string_view id, std::optional<std::string_view> head, int64_t expires,
+                int64_t purge_at, std::optional<int64_t> if_expires);
   Status put_row(const StoredRecord& record, const std::string& file, int64_t now,
                  std::vector<std::string>* doomed);
   Status evict(Connection& c, std::string_view keep_id, std::vector<std::string>* doomed);
@@ -597,42 +611,55 @@ void LocalStore::maybe_sweep(int64_t now) {
   (void)sweep(now);  // best effort: the put itself succeeded
 }
 
-Status LocalStore::touch(std::string_view id, int64_t expires, int64_t purge_at) {
-  if (Status s = check_id(id); !s) return s;
-  const int64_t now = now_seconds();
-  auto lease = pool_.acquire();
-  if (!lease) return fail(lease.status());
-  Connection& c = **lease;
-  StatementUse q(c.touch);
-  q->bind_text(1, id);
-  q->bind_int(2, expires);
-  q->bind_int(3, purge_at);
-  q->bind_int(4, now);
-  auto done = q->step();
-  if (!done) return fail(done.status());
-  // A row past its purge time counts as gone, as in get().
-  if (c.db.changes() == 0) return Status::not_found("local store: no entry " + std::string(id));
-  return Status::ok();
+Status LocalStore::touch(std::string_view id, int64_t expires, int64_t purge_at,
+                         std::optional<int64_t> if_expires) {
+  return update(id, std::nullopt, expires, purge_at, if_expires);
 }
 
 Status LocalStore::replace_head(std::string_view id, std::string_view head, int64_t expires,
-                                int64_t purge_at) {
-  if (Status s = check_id(id); !s) return s;
+                                int64_t purge_at, std::optional<int64_t> if_expires) {
   if (head.empty()) return Status::invalid_argument("local store: an empty head");
+  return update(id, head, expires, purge_at, if_expires);
+}
+
+Status LocalStore::update(std::string_view id, std::optional<std::string_view> head,
+                          int64_t expires, int64_t purge_at, std::optional<int64_t> if_expires) {
+  if (Status s = check_id(id); !s) return s;
   const int64_t now = now_seconds();
   auto lease = pool_.acquire();
   if (!lease) return fail(lease.status());
   Connection& c = **lease;
-  StatementUse q(c.replace_head);
-  q->bind_text(1, id);
-  q->bind_blob(2, head);
-  q->bind_int(3, expires);
-  q->bind_int(4, purge_at);
-  q->bind_int(5, now);
-  auto done = q->step();
-  if (!done) return fail(done.status());
-  if (c.db.changes() == 0) return Status::not_found("local store: no entry " + std::string(id));
-  return Status::ok();
+  {
+    StatementUse q(head ? c.replace_head : c.touch);
+    q->bind_text(1, id);
+    q->bind_int(2, expires);
+    q->bind_int(3, purge_at);
+    q->bind_int(4, now);
+    if (if_expires) {
+      q->bind_int(5, *if_expires);
+    } else {
+      q->bind_null(5);
+    }
+    if (head) q->bind_blob(6, *head);
+    auto done = q->step();
+    if (!done) return fail(done.status());
+    if (c.db.changes() == 1) return Status::ok();
+  }
+  // Nothing changed: no live row (a row past its purge time counts as gone, as in get()), or,
+  // for a compare-and-set, a row whose expiry another writer has changed since it was read.
+  if (if_expires) {
+    StatementUse q(c.live_expires);
+    q->bind_text(1, id);
+    q->bind_int(2, now);
+    auto row = q->step();
+    if (!row) return fail(row.status());
+    if (*row) {
+      return Status::conflict("local store: entry " + std::string(id.substr(0, 12)) +
+                              " expires at " + std::to_string(q->column_int(0)) + ", not " +
+                              std::to_string(*if_expires));
+    }
+  }
+  return Status::not_found("local store: no entry " + std::string(id));
 }
 
 Status LocalStore::erase(std::string_view id) {

@@ -28,19 +28,24 @@ class MemoryStore final : public Store {
     records_[record.id] = Slot{record, ++uses_, now()};
     return Status::ok();
   }
-  Status touch(std::string_view id, int64_t expires, int64_t purge_at) override {
+  using Store::replace_head;
+  using Store::touch;
+  Status touch(std::string_view id, int64_t expires, int64_t purge_at,
+               std::optional<int64_t> if_expires) override {
     std::lock_guard lock(mu_);
     auto it = live(id);
     if (it == records_.end()) return Status::not_found("no entry " + std::string(id));
+    if (Status s = check_expiry(it->second.record, if_expires); !s) return s;
     it->second.record.expires = expires;
     it->second.record.purge_at = purge_at;
     return Status::ok();
   }
-  Status replace_head(std::string_view id, std::string_view head, int64_t expires,
-                      int64_t purge_at) override {
+  Status replace_head(std::string_view id, std::string_view head, int64_t expires, int64_t purge_at,
+                      std::optional<int64_t> if_expires) override {
     std::lock_guard lock(mu_);
     auto it = live(id);
     if (it == records_.end()) return Status::not_found("no entry " + std::string(id));
+    if (Status s = check_expiry(it->second.record, if_expires); !s) return s;
     it->second.record.head = std::string(head);
     it->second.record.expires = expires;
     it->second.record.purge_at = purge_at;
@@ -120,6 +125,12 @@ class MemoryStore final : public Store {
   };
 
   int64_t now() const { return base::unix_seconds(now_seconds_); }
+  static Status check_expiry(const StoredRecord& record, std::optional<int64_t> if_expires) {
+    if (!if_expires || record.expires == *if_expires) return Status::ok();
+    return Status::conflict("entry " + record.id.substr(0, 12) + " expires at " +
+                            std::to_string(record.expires) + ", not " +
+                            std::to_string(*if_expires));
+  }
   // The record with `id` unless it is at or past its purge time (then it is only waiting for a
   // sweep); records_.end() otherwise. Called with mu_ held.
   Map::iterator live(std::string_view id) {

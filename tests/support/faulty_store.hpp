@@ -33,16 +33,19 @@ class FaultyStore final : public Store {
     if (fail_writes) return Status::unavailable("injected: store is down");
     return inner_->put(r);
   }
-  Status touch(std::string_view id, int64_t e, int64_t p) override {
+  using Store::replace_head;
+  using Store::touch;
+  Status touch(std::string_view id, int64_t e, int64_t p, std::optional<int64_t> if_e) override {
     ++touches;
     if (fail_writes) return Status::unavailable("injected: store is down");
     if (erase_before_touch.exchange(false)) (void)inner_->erase(id);
-    return inner_->touch(id, e, p);
+    return inner_->touch(id, e, p, if_e);
   }
-  Status replace_head(std::string_view id, std::string_view head, int64_t e, int64_t p) override {
+  Status replace_head(std::string_view id, std::string_view head, int64_t e, int64_t p,
+                      std::optional<int64_t> if_e) override {
     ++head_replacements;
     if (fail_writes) return Status::unavailable("injected: store is down");
-    return inner_->replace_head(id, head, e, p);
+    return inner_->replace_head(id, head, e, p, if_e);
   }
   Status erase(std::string_view id) override {
     if (fail_writes) return Status::unavailable("injected: store is down");

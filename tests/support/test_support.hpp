@@ -68,6 +68,8 @@ Response ok_response(std::string body, Headers headers = {});
 
 // Every regular file below `dir`, recursively.
 std::vector<std::string> files_below(const std::string& dir);
+// Threads this process runs now (/proc/self/task): how tests see that calls in flight hold none.
+size_t threads_of_this_process();
 std::string read_file(const std::string& path);
 
 }  // namespace cachedata::testing
