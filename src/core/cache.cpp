@@ -80,9 +80,13 @@ struct detail::CacheState {
   Config config;
   core::Logger logger;
   // The keys in use: replaced as a whole when the SSM parameter's key changes (a rotation), so a
-  // get works with one consistent snapshot.
-  std::shared_ptr<const crypto::Keyring> keyring_;
-  std::vector<DataKey> key_list;  // keyring_'s keys, current first
+  // get works with one consistent snapshot. Every keyring made is kept until the cache closes
+  // (one per rotation: few and small), so that a get reads the current one through a plain
+  // atomic pointer: no lock and no shared reference count on the hit path, which every thread
+  // takes.
+  std::vector<std::unique_ptr<const crypto::Keyring>> keyrings;  // under keyring_mu
+  std::atomic<const crypto::Keyring*> current_keyring{nullptr};
+  std::vector<DataKey> key_list;  // the current keyring's keys, current first
   std::mutex keyring_mu;
   std::shared_ptr<KeySource> key_source;
   std::atomic<uint64_t> key_generation{0};  // key_source's generation that key_list[0] is of
@@ -105,10 +109,14 @@ struct detail::CacheState {
 
   Clock::time_point now() const { return config.clock ? config.clock() : Clock::now(); }
 
-  std::shared_ptr<const crypto::Keyring> keyring() {
+  const crypto::Keyring* keyring() {
     if (key_source->generation() != key_generation.load(std::memory_order_acquire)) rotate_key();
-    std::lock_guard lock(keyring_mu);
-    return keyring_;
+    return current_keyring.load(std::memory_order_acquire);
+  }
+  void use_keyring(std::vector<DataKey> keys) {
+    keyrings.push_back(std::make_unique<const crypto::Keyring>(keys, config.instance_id));
+    key_list = std::move(keys);
+    current_keyring.store(keyrings.back().get(), std::memory_order_release);
   }
 
   // The source has a new key (say, the SSM parameter was rotated): it seals from now on; the
@@ -118,9 +126,10 @@ struct detail::CacheState {
     std::lock_guard lock(keyring_mu);
     const uint64_t generation = key_source->generation();
     if (generation == key_generation.load()) return;
-    key_list.insert(key_list.begin(), key_source->current());
-    if (key_list.size() > kKeptKeys) key_list.erase(key_list.begin() + kKeptKeys, key_list.end());
-    keyring_ = std::make_shared<const crypto::Keyring>(key_list, config.instance_id);
+    std::vector<DataKey> keys = key_list;
+    keys.insert(keys.begin(), key_source->current());
+    if (keys.size() > kKeptKeys) keys.erase(keys.begin() + kKeptKeys, keys.end());
+    use_keyring(std::move(keys));  // before the generation: who sees it sees the new keys
     key_generation.store(generation, std::memory_order_release);
     logger.log(LogLevel::kInfo, "data key rotated (" + key_source->describe() + ")");
   }
@@ -146,7 +155,7 @@ struct GetFlow {
   bool in_background = false;  // a stale-while-revalidate refresh: never serves stale itself
   bool refresh_fresh = false;  // an early (XFetch) refresh: revalidates an entry still fresh
   Clock::time_point started = Clock::now();
-  std::shared_ptr<const crypto::Keyring> keys = c.keyring();
+  const crypto::Keyring* keys = c.keyring();
   Clock::time_point now{};
   std::string primary_id{};  // the request's id under the profile's key headers
   std::string id{};          // where the answer lives: primary_id, or its Vary variant
@@ -670,8 +679,7 @@ Result<std::unique_ptr<Cache>> Cache::open(Config config, CacheParts parts) {
   impl->key_generation = impl->key_source->generation();
   std::vector<DataKey> keys{impl->key_source->current()};
   keys.insert(keys.end(), parts.older_keys.begin(), parts.older_keys.end());
-  impl->keyring_ = std::make_shared<const crypto::Keyring>(keys, impl->config.instance_id);
-  impl->key_list = std::move(keys);
+  impl->use_keyring(std::move(keys));
   if (impl->config.memory_max_bytes > 0) {
     impl->memory = std::make_unique<core::MemoryTier>(impl->config.memory_max_bytes);
   }
