@@ -32,15 +32,20 @@ struct ProgressBoard {
     void* p = mmap(nullptr, n * sizeof(std::atomic<uint64_t>), PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
-      count = 0;
+      // Counted in this process only: the progress line then misses worker processes' gets.
+      local = std::make_unique<std::atomic<uint64_t>[]>(n);
+      slots = local.get();
       return;
     }
+    mapped = true;
     slots = static_cast<std::atomic<uint64_t>*>(p);
     for (size_t i = 0; i < n; ++i) new (&slots[i]) std::atomic<uint64_t>(0);
   }
   ~ProgressBoard() {
-    if (slots != nullptr) munmap(slots, count * sizeof(std::atomic<uint64_t>));
+    if (mapped) munmap(slots, count * sizeof(std::atomic<uint64_t>));
   }
+  bool mapped = false;
+  std::unique_ptr<std::atomic<uint64_t>[]> local;
   ProgressBoard(const ProgressBoard&) = delete;
   ProgressBoard& operator=(const ProgressBoard&) = delete;
   uint64_t total() const {
