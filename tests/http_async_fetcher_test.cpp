@@ -106,33 +106,37 @@ TEST_F(AsyncFetcherTest, AHundredCallsInFlightHoldNoThreadEach) {
 TEST_F(AsyncFetcherTest, AWaitBeforeARetryDoesNotHoldUpOtherCalls) {
   HttpFetcher fetcher;
   const AsyncFetcher async = fetcher.async();
-  std::mutex mu;
-  std::vector<std::string> order;
-  auto note = [&](const std::string& name) {
-    std::lock_guard lock(mu);
-    order.push_back(name);
+  // Shared with the callbacks, which may outlive a test that failed early.
+  struct Order {
+    std::mutex mu;
+    std::vector<std::string> names;
+    std::promise<void> both;
+    void note(const std::string& name) {
+      std::lock_guard lock(mu);
+      names.push_back(name);
+      if (names.size() == 2) both.set_value();
+    }
   };
-  std::promise<void> both;
-  std::atomic<int> ended{0};
-  auto end_one = [&] {
-    if (++ended == 2) both.set_value();
-  };
+  auto order = std::make_shared<Order>();
+  auto ended = order->both.get_future();
   // Fails once with Retry-After: 1, so its retry waits a whole second.
   async(Request::get(origin_.url("/fail-then-ok/waits?n=1&retry_after=1")), Validators{},
-        [&](Response r) {
+        [order](Response r) {
           EXPECT_EQ(r.status_code, 200);
-          note("retried");
-          end_one();
+          order->note("retried");
         });
-  while (origin_.hits("/fail-then-ok/waits") < 1) std::this_thread::sleep_for(milliseconds(5));
-  async(Request::get(origin_.url("/resource/quick")), Validators{}, [&](Response r) {
+  for (int i = 0; i < 2000 && origin_.hits("/fail-then-ok/waits") < 1; ++i) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  ASSERT_EQ(origin_.hits("/fail-then-ok/waits"), 1) << "the first attempt never reached the origin";
+  async(Request::get(origin_.url("/resource/quick")), Validators{}, [order](Response r) {
     EXPECT_EQ(r.status_code, 200);
-    note("quick");
-    end_one();
+    order->note("quick");
   });
-  both.get_future().wait();
-  ASSERT_EQ(order.size(), 2u);
-  EXPECT_EQ(order[0], "quick");  // answered while the other call waited for its retry
+  ASSERT_EQ(ended.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  std::lock_guard lock(order->mu);
+  ASSERT_EQ(order->names.size(), 2u);
+  EXPECT_EQ(order->names[0], "quick");  // answered while the other call waited for its retry
 }
 
 TEST_F(AsyncFetcherTest, APaginatedFetchCombinesItsPages) {
