@@ -12,13 +12,13 @@ TaskPool::~TaskPool() {
 }
 
 void TaskPool::submit(std::function<void()> task) {
-  {
-    std::lock_guard lock(mu_);
-    queue_.push_back(std::move(task));
-    if (threads_.size() < size_ && threads_.size() < queue_.size() + running_) {
-      threads_.emplace_back([this] { run(); });
-    }
+  std::lock_guard lock(mu_);
+  queue_.push_back(std::move(task));
+  if (threads_.size() < size_ && threads_.size() < queue_.size() + running_) {
+    threads_.emplace_back([this] { run(); });
   }
+  // Under the lock: once the task has run, its owner may destroy the pool at once (~Cache after
+  // the last completion), and the submitting thread must not touch the pool after that.
   wake_.notify_one();
 }
 
