@@ -76,7 +76,8 @@ Status HttpFetcherOptions::validate() const {
     return bad("max_redirects", std::to_string(max_redirects), "must be in [0, 100]");
   }
   if (max_body_bytes == 0) return bad("max_body_bytes", "0", "must be > 0");
-  if (http::has_ctl(user_agent)) return bad("user_agent", "'" + user_agent + "'", "has CR, LF or NUL");
+  if (http::has_ctl(user_agent))
+    return bad("user_agent", "'" + user_agent + "'", "has CR, LF or NUL");
   if (retry.max_attempts < 1 || retry.max_attempts > 100) {
     return bad("retry.max_attempts", std::to_string(retry.max_attempts), "must be in [1, 100]");
   }
